@@ -1,0 +1,1 @@
+"""Shared library of the AgentCore-as-Lambda steps: validation, exact arithmetic, settings, sinks, errors."""

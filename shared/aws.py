@@ -1,0 +1,50 @@
+"""boto3 clients: one per service per process, built lazily with an explicit Config."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import NoRegionError
+
+from .errors import ConfigurationError
+
+# Sink writes are small: fail fast on a dead endpoint, and let botocore's standard
+# mode retry throttling and transient errors before we report SinkThrottled/SinkWriteFailed.
+SINK_CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "max_attempts": 3},
+    tcp_keepalive=True,
+)
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def client(service: str) -> Any:
+    """Return this process's client for the service; region and endpoint come from botocore's config."""
+    existing = _clients.get(service)
+    if existing is not None:
+        return existing
+    with _lock:
+        existing = _clients.get(service)
+        if existing is None:
+            try:
+                # A private session: boto3's default session is not thread-safe to create clients from.
+                existing = boto3.session.Session().client(service, config=SINK_CONFIG)
+            except NoRegionError as exc:
+                raise ConfigurationError(
+                    "no AWS region is configured; set the environment variable AWS_REGION",
+                    variable="AWS_REGION",
+                ) from exc
+            _clients[service] = existing
+    return existing
+
+
+def reset_clients() -> None:
+    """Forget the cached clients (tests that change endpoints or credentials)."""
+    with _lock:
+        _clients.clear()

@@ -1,0 +1,61 @@
+"""Validation of the {"prompt": {"a": <number>, "b": <number>}} payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .arithmetic import Number, storable_problem
+from .errors import InvalidInput
+
+_JSON_KINDS = {bool: "a boolean", str: "a string", list: "an array", dict: "an object"}
+EXPECTED_SHAPE = '{"prompt": {"a": <number>, "b": <number>}}'
+
+
+@dataclass(frozen=True)
+class SumRequest:
+    """The two validated operands."""
+
+    a: Number
+    b: Number
+
+
+def _invalid(message: str, field: str) -> InvalidInput:
+    return InvalidInput(f"{message}; expected {EXPECTED_SHAPE}", field=field, expected=EXPECTED_SHAPE)
+
+
+def _operand(prompt: dict[str, Any], name: str) -> Number:
+    field = f"prompt.{name}"
+    if name not in prompt:
+        raise _invalid(f"{field} is missing", field)
+    value = prompt[name]
+    # bool is a subclass of int in Python but true/false are not numbers in JSON.
+    if isinstance(value, bool) or value is None or isinstance(value, (str, list, dict)):
+        kind = "null" if value is None else type(value).__name__
+        kind = {"bool": "a boolean", "str": "a string", "list": "an array", "dict": "an object"}.get(
+            kind, kind
+        )
+        raise _invalid(f"{field} must be a number, got {kind}", field)
+    if isinstance(value, float):
+        # Only reached when the payload was not parsed exactly (direct calls); repr is the
+        # shortest decimal that round-trips, so no binary noise enters the arithmetic.
+        value = Decimal(repr(value))
+    if not isinstance(value, (int, Decimal)):
+        raise _invalid(f"{field} must be a number, got {type(value).__name__}", field)
+    problem = storable_problem(value)
+    if problem is not None:
+        raise _invalid(f"{field} {problem}", field)
+    return value
+
+
+def parse_sum_request(payload: Any) -> SumRequest:
+    """Validate the payload and return its operands, or raise InvalidInput naming the field."""
+    if not isinstance(payload, dict):
+        raise _invalid("the payload must be a JSON object", "$")
+    if "prompt" not in payload:
+        raise _invalid("prompt is missing", "prompt")
+    prompt = payload["prompt"]
+    if not isinstance(prompt, dict):
+        raise _invalid("prompt must be an object with numbers a and b", "prompt")
+    return SumRequest(a=_operand(prompt, "a"), b=_operand(prompt, "b"))
