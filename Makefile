@@ -1,0 +1,54 @@
+# Every target bootstraps .venv from pyproject.toml; nothing is installed by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STEP ?=
+PORT ?= 8080
+
+.PHONY: help demo test lint format stage run bench clean
+
+help:
+	@echo "make demo                 local end-to-end run of the steps on an embedded AWS (moto)"
+	@echo "make test                 lint, type-check and the whole test suite (no AWS account needed)"
+	@echo "make stage STEP=<folder>  copy shared/ into a step folder for agentcore configure/deploy"
+	@echo "make run STEP=<folder>    serve one step on http://127.0.0.1:$(PORT) (like agentcore dev)"
+	@echo "make bench                benchmarks (ratios against floors measured in the same run)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
+		|| { echo "Python 3.10 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m devtools.demo
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+stage: $(STAMP)
+	@test -n "$(STEP)" || { echo "usage: make stage STEP=<step folder>, e.g. STEP=2_sqs_sink"; exit 2; }
+	$(BIN)/python -m devtools.stage $(STEP)
+
+run: $(STAMP)
+	@test -n "$(STEP)" || { echo "usage: make run STEP=<step folder>, e.g. STEP=1_compute_without_model"; exit 2; }
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m uvicorn agent:app --app-dir $(STEP) --host 127.0.0.1 --port $(PORT)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./.git -prune -o -type d -name __pycache__ -exec rm -rf {} +

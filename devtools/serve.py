@@ -1,0 +1,135 @@
+"""Serve a step's `agent:app` in its own process on a loopback port, as `agentcore dev` does."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = {
+    "1_compute_without_model": ROOT / "1_compute_without_model",
+    "2_sqs_sink": ROOT / "2_sqs_sink",
+    "3_s3_sink": ROOT / "3_s3_sink",
+    "4_dynamodb_sink": ROOT / "4_dynamodb_sink",
+}
+# Variables a step server must not inherit from the developer's shell: they would
+# point boto3 at a real account or a different emulator.
+_SCRUBBED_PREFIXES = ("AWS_",)
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def step_dir(step: str) -> Path:
+    """Return the folder of a step by name (e.g. '2_sqs_sink')."""
+    path = ROOT / step
+    if not (path / "agent.py").is_file():
+        raise ValueError(f"no step folder with an agent.py: {step}")
+    return path
+
+
+class StepServer:
+    """A uvicorn child process serving <step>/agent.py:app on 127.0.0.1."""
+
+    def __init__(
+        self,
+        step: str,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+        log_level: str = "WARNING",
+        uvicorn_args: tuple[str, ...] = ("--loop", "auto", "--http", "auto"),
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.step = step
+        self.folder = step_dir(step)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = env or {}
+        self._log_level = log_level
+        self._uvicorn_args = uvicorn_args
+        self._startup_timeout = startup_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"agentcore-{step}-{self.port}.log"
+
+    def start(self) -> StepServer:
+        """Start the server and wait until /ping answers Healthy."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+        env.update(self._env)
+        env.setdefault("LOG_LEVEL", self._log_level)
+        # The repository root, so `shared` resolves as it does after `make stage`.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+        cmd = [
+            sys.executable, "-m", "uvicorn", "agent:app",
+            "--app-dir", str(self.folder),
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--no-access-log", "--log-level", "warning",
+            *self._uvicorn_args,
+        ]  # fmt: skip
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(cmd, env=env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + self._startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.step} exited at start-up:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if self.ping().get("status") in ("Healthy", "HealthyBusy"):
+                    return self
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"{self.step} did not become healthy within {self._startup_timeout} s")
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> StepServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def ping(self) -> dict[str, Any]:
+        """GET /ping."""
+        with urllib.request.urlopen(f"{self.url}/ping", timeout=2) as resp:  # noqa: S310 - loopback
+            return dict(json.loads(resp.read()))
+
+    def invoke(
+        self, payload: Any, headers: dict[str, str] | None = None, timeout: float = 60
+    ) -> tuple[int, dict[str, Any]]:
+        """POST /invocations with a JSON payload (or raw bytes); return (status, parsed body)."""
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        req = urllib.request.Request(  # noqa: S310 - loopback only
+            f"{self.url}/invocations",
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"{}")
