@@ -1,0 +1,213 @@
+"""Load generator, run in its own process so it never shares an interpreter (or GIL) with a server.
+
+`python -m bench.load '<json spec>'` prints one JSON object with the measurements. Two modes:
+- "http": keep-alive HTTP/1.1 POSTs from `concurrency` asyncio connections (raw streams: the cheapest
+  client Python has, so the server, not the client, is what is measured);
+- "boto": the raw boto3 write a sink step performs, one at a time, against the same endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+import uuid
+from typing import Any
+
+
+def summary(latencies: list[float], elapsed: float, statuses: dict[int, int]) -> dict[str, Any]:
+    """Return count, requests/s and latency percentiles (ms) of one measurement window."""
+    lat = sorted(latencies)
+    n = len(lat)
+
+    def pct(p: float) -> float:
+        return lat[min(n - 1, int(p * n))] * 1000 if n else float("nan")
+
+    return {
+        "count": n,
+        "rps": n / elapsed if elapsed > 0 else float("nan"),
+        "p50_ms": statistics.median(lat) * 1000 if n else float("nan"),
+        "p99_ms": pct(0.99),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
+
+
+class _Conn:
+    """One keep-alive HTTP/1.1 connection."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(raw)
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("connection closed by the server")
+        status = int(status_line.split()[1])
+        length = 0
+        close = False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                raise ValueError("chunked responses are not expected from /invocations")
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        body = await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def _raw_request(host: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Type: application/json"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
+    """Keep `concurrency` requests in flight for warmup + duration seconds; measure the last part."""
+    host, port = spec.get("host", "127.0.0.1"), int(spec["port"])
+    body = json.dumps(spec["payload"]).encode()
+    raw = _raw_request(host, port, spec.get("path", "/invocations"), body, spec.get("headers", {}))
+    concurrency = int(spec["concurrency"])
+    warmup, duration = float(spec.get("warmup", 0.5)), float(spec["duration"])
+    start = time.perf_counter()
+    window_start, end = start + warmup, start + warmup + duration
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        conn = _Conn(host, port)
+        try:
+            while (t0 := time.perf_counter()) < end:
+                try:
+                    status, _ = await conn.request(raw)
+                except (OSError, ValueError, asyncio.IncompleteReadError):
+                    errors += 1
+                    conn.close()
+                    continue
+                t1 = time.perf_counter()
+                if t0 >= window_start:
+                    latencies.append(t1 - t0)
+                    statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    # Requests that started inside the window; the last ones may end a little after it.
+    elapsed = max(time.perf_counter(), end) - window_start
+    result = summary(latencies, elapsed, statuses)
+    result["errors"] = errors
+    return result
+
+
+def boto_load(spec: dict[str, Any]) -> dict[str, Any]:
+    """Time the raw boto3 write of a sink step, sequentially, after a few warm-up calls."""
+    import boto3
+
+    from shared.aws import SINK_CONFIG
+
+    client = boto3.session.Session().client(spec["service"], config=SINK_CONFIG)
+    body = json.dumps(spec["body"])
+    target = spec["target"]
+
+    def write() -> None:
+        rid = str(uuid.uuid4())
+        if spec["service"] == "sqs":
+            client.send_message(QueueUrl=target, MessageBody=body)
+        elif spec["service"] == "s3":
+            client.put_object(
+                Bucket=target,
+                Key=f"floor/{rid}.json",
+                Body=body.encode(),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        else:
+            client.put_item(
+                TableName=target,
+                Item={"id": {"S": rid}, "result": {"N": "3"}, "doc": {"S": body}},
+                ConditionExpression="attribute_not_exists(id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+
+    for _ in range(int(spec.get("warmup_count", 10))):
+        write()
+    latencies = []
+    start = time.perf_counter()
+    for _ in range(int(spec["count"])):
+        t0 = time.perf_counter()
+        write()
+        latencies.append(time.perf_counter() - t0)
+    return summary(latencies, time.perf_counter() - start, {200: len(latencies)})
+
+
+async def http_sequential(spec: dict[str, Any]) -> dict[str, Any]:
+    """Send `count` requests one at a time (after warm-up calls) and time each round trip."""
+    host, port = spec.get("host", "127.0.0.1"), int(spec["port"])
+    raw = _raw_request(host, port, "/invocations", json.dumps(spec["payload"]).encode(), {})
+    conn = _Conn(host, port)
+    statuses: dict[int, int] = {}
+    latencies = []
+    try:
+        for _ in range(int(spec.get("warmup_count", 10))):
+            await conn.request(raw)
+        start = time.perf_counter()
+        for _ in range(int(spec["count"])):
+            t0 = time.perf_counter()
+            status, _ = await conn.request(raw)
+            latencies.append(time.perf_counter() - t0)
+            statuses[status] = statuses.get(status, 0) + 1
+    finally:
+        conn.close()
+    return summary(latencies, time.perf_counter() - start, statuses)
+
+
+def _event_loop_runner() -> Any:
+    try:
+        import uvloop
+
+        return uvloop.run
+    except ImportError:  # pragma: no cover - Windows
+        return asyncio.run
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[1])
+    mode = spec["mode"]
+    run = _event_loop_runner()
+    if mode == "http":
+        result = run(http_load(spec))
+    elif mode == "http_seq":
+        result = run(http_sequential(spec))
+    elif mode == "boto":
+        result = boto_load(spec)
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,181 @@
+"""Start an app the way a container would (Dockerfile CMD or the SDK's app.run()), time its start-up."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+PAYLOAD = {"prompt": {"a": 1, "b": 2}}
+
+# The serving command of the steps' Dockerfiles (without opentelemetry-instrument: ADOT is not in
+# the dev environment, and it wraps the same process in the same way for every variant).
+DOCKERFILE_UVICORN = ("--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning")
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How a server process is started: uvicorn's CLI with arguments, or the SDK's app.run()."""
+
+    name: str
+    how: str  # "uvicorn" or "sdk-run"
+    uvicorn_args: tuple[str, ...] = DOCKERFILE_UVICORN
+    log_level: str = "WARNING"
+    loop: str = "asyncio"  # for sdk-run
+    http: str = "h11"  # for sdk-run
+
+
+DOCKERFILE_WARNING = Serving("Dockerfile CMD, LOG_LEVEL=WARNING", "uvicorn", log_level="WARNING")
+DOCKERFILE_INFO = Serving("Dockerfile CMD, LOG_LEVEL=INFO", "uvicorn", log_level="INFO")
+# `pip install bedrock-agentcore` brings uvicorn without uvloop/httptools, so app.run() serves with
+# asyncio + h11; and the SDK logs one INFO line per invocation.
+SDK_DEFAULTS = Serving("SDK defaults: app.run(), asyncio+h11, INFO", "sdk-run", log_level="INFO")
+
+
+@dataclass(frozen=True)
+class App:
+    """An ASGI app to serve: `module:app` importable from `folder`."""
+
+    name: str
+    folder: Path
+    module: str = "agent"
+
+
+BARE = App("bare BedrockAgentCoreApp", BENCH, "bare_app")
+
+
+def step_apps() -> list[App]:
+    """Every numbered step folder with an agent.py (0_..., 5_... join as they land)."""
+    return [App(p.parent.name, p.parent) for p in sorted(ROOT.glob("[0-9]_*/agent.py"))]
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def post(port: int, payload: Any, timeout: float = 30.0) -> tuple[int, Any]:
+    """POST /invocations once; return (status, parsed body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", "/invocations", json.dumps(payload), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read() or b"null")
+    finally:
+        conn.close()
+
+
+@dataclass
+class Server:
+    """One server process; `ping_s` and `invoke_s` are seconds from process start."""
+
+    app: App
+    serving: Serving
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    ping_s: float = float("nan")
+    invoke_s: float = float("nan")
+    log_path: Path | None = None
+
+    def command(self) -> list[str]:
+        if self.serving.how == "sdk-run":
+            return [sys.executable, "-m", "bench.sdk_run", str(self.app.folder), self.app.module,
+                    str(self.port), self.serving.loop, self.serving.http]  # fmt: skip
+        return [sys.executable, "-m", "uvicorn", f"{self.app.module}:app", "--app-dir", str(self.app.folder),
+                "--host", "127.0.0.1", "--port", str(self.port), *self.serving.uvicorn_args]  # fmt: skip
+
+    def start(self, timeout: float = 30.0, first_invoke: bool = False) -> Server:
+        """Start, wait for a Healthy /ping, optionally time the first successful invocation."""
+        self.port = self.port or free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(self.env)
+        env["LOG_LEVEL"] = self.serving.log_level
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+        env.pop("DOCKER_CONTAINER", None)  # app.run() must bind loopback here
+        fd, name = tempfile.mkstemp(prefix=f"bench-{self.app.module}-", suffix=".log")
+        self.log_path = Path(name)
+        # Logs go to a file, as a container's stdout goes to a pipe: writing them is part of the cost.
+        with os.fdopen(fd, "wb") as log:
+            t0 = time.perf_counter()
+            self.process = subprocess.Popen(self.command(), env=env, cwd=ROOT, stdout=log, stderr=log)
+        deadline = t0 + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.app.name} exited at start-up:\n{self.log_path.read_text()[-3000:]}")
+            if time.perf_counter() > deadline:
+                self.stop()
+                raise TimeoutError(f"{self.app.name} did not become healthy within {timeout} s")
+            try:
+                status, body = _get(self.port, "/ping", timeout=1)
+                if status == 200 and json.loads(body).get("status") in ("Healthy", "HealthyBusy"):
+                    self.ping_s = time.perf_counter() - t0
+                    break
+            except (OSError, ValueError):
+                time.sleep(0.005)
+        if first_invoke:
+            status, body = post(self.port, PAYLOAD)
+            if status != 200:
+                raise RuntimeError(f"{self.app.name}: first invocation answered {status}: {body}")
+            self.invoke_s = time.perf_counter() - t0
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_load(spec: dict[str, Any], timeout: float = 120.0) -> dict[str, Any]:
+    """Run bench.load in its own process and return its measurements."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    if "aws_env" in spec:
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
+        env.update(spec.pop("aws_env"))
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load", json.dumps(spec)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"load generator failed:\n{out.stderr.decode()[-3000:]}")
+    return dict(json.loads(out.stdout))
