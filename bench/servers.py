@@ -161,7 +161,7 @@ class Server:
         self.stop()
 
 
-def run_load(spec: dict[str, Any], timeout: float = 120.0) -> dict[str, Any]:
+def run_load(spec: dict[str, Any], timeout: float = 120.0) -> Any:
     """Run bench.load in its own process and return its measurements."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
@@ -178,4 +178,31 @@ def run_load(spec: dict[str, Any], timeout: float = 120.0) -> dict[str, Any]:
     )
     if out.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{out.stderr.decode()[-3000:]}")
-    return dict(json.loads(out.stdout))
+    return json.loads(out.stdout)
+
+
+def dockerfile_serving(folder: Path) -> Serving:
+    """Read the uvicorn arguments of a step's Dockerfile CMD and its LOG_LEVEL, so the bench follows it."""
+    text = (folder / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    log_level = "INFO"
+    args: tuple[str, ...] = DOCKERFILE_UVICORN
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("ENV "):
+            for word in line[4:].split():
+                if word.startswith("LOG_LEVEL="):
+                    log_level = word.split("=", 1)[1].strip("\"'")
+        elif line.startswith("CMD [") and "uvicorn" in line:
+            cmd = json.loads(line[4:])
+            rest = cmd[cmd.index("uvicorn") + 2 :]  # after "uvicorn", "agent:app"
+            keep: list[str] = []
+            skip = False
+            for arg in rest:
+                if skip:
+                    skip = False
+                elif arg in ("--host", "--port"):
+                    skip = True
+                else:
+                    keep.append(arg)
+            args = tuple(keep)
+    return Serving(f"Dockerfile CMD, LOG_LEVEL={log_level}", "uvicorn", uvicorn_args=args, log_level=log_level)

@@ -1,0 +1,107 @@
+"""Section 3: steps 2-4 per-invocation latency against a floor of (bare round trip + raw boto3 write)."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+from .context import Context
+from .report import Section, Spread, Target
+from .servers import BARE, PAYLOAD, ROOT, App, Server, dockerfile_serving, run_load
+
+GOAL = 0.10
+# step folder -> the boto3 service it writes to
+SINK_STEPS = {
+    "2_sqs_sink": "sqs",
+    "3_s3_sink": "s3",
+    "4_dynamodb_sink": "dynamodb",
+}
+# What the steps write, so the raw write moves the same bytes.
+RECORD = {
+    "operation": "sum",
+    "input": {"a": 1, "b": 2},
+    "result": 3,
+    "timestamp": "2026-01-01T00:00:00.000Z",
+    "source": "agentcore",
+    "request_id": "00000000-0000-0000-0000-000000000000",
+    "session_id": None,
+}
+
+
+def run(ctx: Context) -> Section:
+    section = Section(
+        "3. Steps 2-4 against moto's server: latency vs floor (bare round trip + raw boto3 write)",
+        columns=["step", "step p50 ms", "bare p50 ms", "raw write p50 ms", "floor ms", "overhead"],
+    )
+    res = ctx.resources
+    targets = {"sqs": res.queue_url, "s3": res.bucket, "dynamodb": res.table_name}
+    steps = {name: App(name, ROOT / name) for name in SINK_STEPS}
+    bare_p50: list[float] = []
+    step_p50: dict[str, list[float]] = {n: [] for n in steps}
+    raw_p50: dict[str, list[float]] = {n: [] for n in steps}
+    n = ctx.sequential_count
+    drain = {"mode": "drain_sqs", "queue_url": res.queue_url}
+    with ExitStack() as stack:
+        bare = stack.enter_context(Server(BARE, dockerfile_serving(ROOT / "1_compute_without_model")))
+        servers = {
+            name: stack.enter_context(Server(app, dockerfile_serving(app.folder), env=ctx.step_env()))
+            for name, app in steps.items()
+        }
+        seq = {"mode": "http_seq", "payload": PAYLOAD, "count": n}
+        for r in range(ctx.rounds):
+            # One load process per round; raw and step writes alternate who goes first, and the queue
+            # is emptied before each SQS measurement so both see the same (empty) queue.
+            jobs: list[dict[str, Any]] = [{**seq, "port": bare.port}]
+            for name, server in servers.items():
+                service = SINK_STEPS[name]
+                raw = {"mode": "boto", "service": service, "target": targets[service], "body": RECORD, "count": n}
+                pair = [raw, {**seq, "port": server.port}]
+                for job in pair if r % 2 == 0 else pair[::-1]:
+                    if service == "sqs":
+                        jobs.append(drain)
+                    jobs.append(job)
+            results = iter(run_load({"mode": "batch", "jobs": jobs, "aws_env": ctx.aws.env()}))
+            for job in jobs:
+                out = next(results)
+                if job is drain:
+                    continue
+                if job["mode"] == "http_seq" and out["statuses"] != {"200": out["count"]}:
+                    raise RuntimeError(f"unexpected statuses {out['statuses']} from port {job['port']}")
+                if job["mode"] == "boto":
+                    raw_p50[_step_of(job["service"])].append(out["p50_ms"])
+                elif job["port"] == bare.port:
+                    bare_p50.append(out["p50_ms"])
+                else:
+                    name = next(k for k, s in servers.items() if s.port == job["port"])
+                    step_p50[name].append(out["p50_ms"])
+    for name in steps:
+        floors = [b + w for b, w in zip(bare_p50, raw_p50[name], strict=True)]
+        overhead = Spread.of([s / f - 1 for s, f in zip(step_p50[name], floors, strict=True)])
+        section.rows.append(
+            [
+                name,
+                Spread.of(step_p50[name]).fmt(2),
+                Spread.of(bare_p50).fmt(2),
+                Spread.of(raw_p50[name]).fmt(2),
+                Spread.of(floors).fmt(2),
+                _pct(overhead),
+            ]
+        )
+        section.targets.append(
+            Target(f"{name} overhead over its floor", _pct(overhead), f"<= {GOAL:.0%}", overhead.median <= GOAL)
+        )
+    section.notes.append(
+        f"{ctx.rounds} rounds of {n} sequential requests (after 10 warm-up calls) per measurement, all from "
+        "one separate load process per round; the raw write uses the steps' botocore Config (shared.aws) "
+        "and writes the same record; the queue is emptied before each SQS measurement."
+    )
+    return section
+
+
+def _step_of(service: str) -> str:
+    return next(k for k, v in SINK_STEPS.items() if v == service)
+
+
+def _pct(s: Spread) -> str:
+    lo, hi = min(s.values), max(s.values)
+    return f"{s.median:+.1%} ({lo:+.1%} to {hi:+.1%})"
