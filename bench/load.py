@@ -1,6 +1,6 @@
 """Load generator, run in its own process so it never shares an interpreter (or GIL) with a server.
 
-`python -m bench.load '<json spec>'` prints one JSON object with the measurements. Two modes:
+`python -m bench.load - < spec.json` (or the spec as the argument) prints one JSON object with the measurements. Two modes:
 - "http": keep-alive HTTP/1.1 POSTs from `concurrency` asyncio connections (raw streams: the cheapest
   client Python has, so the server, not the client, is what is measured);
 - "boto": the raw boto3 write a sink step performs, one at a time, against the same endpoint.
@@ -224,6 +224,38 @@ async def http_sequential(spec: dict[str, Any]) -> dict[str, Any]:
     return summary(latencies, time.perf_counter() - start, statuses)
 
 
+async def http_collect(spec: dict[str, Any]) -> list[list[Any]]:
+    """Send every request of `requests` ({"body": str, "headers": {...}}) over `concurrency` keep-alive
+    connections; return [status, body text] per request, in order (status 0: no response)."""
+    host, port = spec.get("host", "127.0.0.1"), int(spec["port"])
+    requests = spec["requests"]
+    results: list[list[Any]] = [[0, ""] for _ in requests]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(len(requests)):
+        queue.put_nowait(i)
+    timeout = float(spec.get("timeout", 60))
+
+    async def worker() -> None:
+        conn = _Conn(host, port)
+        try:
+            while not queue.empty():
+                i = queue.get_nowait()
+                req = requests[i]
+                raw = _raw_request(host, port, "/invocations", req["body"].encode(), req.get("headers", {}))
+                try:
+                    status, body = await asyncio.wait_for(conn.request(raw), timeout)
+                except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+                    results[i] = [0, type(exc).__name__]
+                    conn.close()
+                    continue
+                results[i] = [status, body.decode("utf-8", "replace")]
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(int(spec["concurrency"]))))
+    return results
+
+
 def _event_loop_runner() -> Any:
     try:
         import uvloop
@@ -245,13 +277,24 @@ def run_spec(spec: dict[str, Any]) -> Any:
         return run(http_sequential(spec))
     if mode == "boto":
         return boto_load(spec)
+    if mode == "collect":
+        return run(http_collect(spec))
     if mode == "drain_sqs":
         return drain_sqs(spec)
     raise SystemExit(f"unknown mode {mode!r}")
 
 
 def main(argv: list[str]) -> int:
-    print(json.dumps(run_spec(json.loads(argv[1]))))
+    # The spec comes on stdin ("-"), as a large request list would not fit in an argument.
+    raw = sys.stdin.read() if len(argv) < 2 or argv[1] == "-" else argv[1]
+    spec = json.loads(raw)
+    result = json.dumps(run_spec(spec))
+    if "output" in spec:
+        # Large results go to a file: a pipe left non-blocking by the event loop can cut them short.
+        with open(spec["output"], "w", encoding="utf-8") as out:
+            out.write(result)
+    else:
+        sys.stdout.write(result + "\n")
     return 0
 
 

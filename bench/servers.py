@@ -169,7 +169,8 @@ def run_load(spec: dict[str, Any], timeout: float = 120.0) -> Any:
         env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
         env.update(spec.pop("aws_env"))
     out = subprocess.run(
-        [sys.executable, "-m", "bench.load", json.dumps(spec)],
+        [sys.executable, "-m", "bench.load", "-"],
+        input=json.dumps(spec).encode(),
         env=env,
         cwd=ROOT,
         capture_output=True,

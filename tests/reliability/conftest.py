@@ -1,0 +1,212 @@
+"""Fixtures and helpers of the reliability suite: load from a separate process, records read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.emulator import EmbeddedAws
+from shared.jsonnum import loads_exact
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = os.environ.get("RELIABILITY_PROFILE", "").strip().lower() == "heavy"
+# The default profile runs in `make test`; RELIABILITY_PROFILE=heavy multiplies the volumes.
+LOAD_COUNT = 10_000 if HEAVY else 2_000
+LOAD_CONCURRENCY = 16
+FUZZ_EXAMPLES = 5_000 if HEAVY else 1_000
+REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+SINK_STEPS = ("2_sqs_sink", "3_s3_sink", "4_dynamodb_sink")
+
+
+@pytest.fixture(scope="module")
+def aws() -> Any:
+    """One embedded AWS (moto's server on a loopback port) per test module."""
+    with EmbeddedAws() as emulator:
+        yield emulator
+
+
+def step_env(aws: EmbeddedAws, step: str, fifo: bool = False) -> dict[str, str]:
+    """Fresh, uniquely named resources for one step; the FIFO queue on request."""
+    resources = aws.create_resources()
+    env = {**aws.env(), **resources.env()}
+    if fifo:
+        env["SQS_QUEUE_URL"] = resources.fifo_queue_url
+    return env
+
+
+def collect(port: int, requests: list[dict[str, Any]], concurrency: int, timeout: float = 240) -> Any:
+    """Start bench.load in its own process (so the load shares no GIL with moto); return the Popen."""
+    fd, output = tempfile.mkstemp(prefix="reliability-", suffix=".json")
+    os.close(fd)
+    spec = {"mode": "collect", "port": port, "requests": requests, "concurrency": concurrency,
+            "timeout": 60, "output": output}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.load", "-"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(spec).encode())  # the loader reads it at once
+    proc.stdin.close()
+    proc.stdin = None  # so communicate() only reads
+    proc.output = output  # type: ignore[attr-defined]
+    return proc
+
+
+def results_of(proc: Any, timeout: float = 240) -> list[tuple[int, str]]:
+    """Wait for a collect process and return [(status, body text)] in request order."""
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    output = Path(proc.output)
+    try:
+        return [(int(s), b) for s, b in json.loads(output.read_text(encoding="utf-8"))]
+    finally:
+        output.unlink(missing_ok=True)
+
+
+def run_collect(port: int, requests: list[dict[str, Any]], concurrency: int) -> list[tuple[int, str]]:
+    return results_of(collect(port, requests, concurrency))
+
+
+def sum_requests(count: int, b: str = "0.5") -> list[dict[str, Any]]:
+    """Request i adds i and b, so every record can be traced back to the request that made it."""
+    return [{"body": f'{{"prompt": {{"a": {i}, "b": {b}}}}}'} for i in range(count)]
+
+
+class SqsCollector:
+    """Receives and deletes messages while a load runs (moto's SQS slows down as a queue fills)."""
+
+    def __init__(self, aws: EmbeddedAws, queue_url: str, threads: int = 3) -> None:
+        self.sqs = aws.client("sqs")
+        self.queue_url = queue_url
+        self.bodies: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        # Several receivers: moto's receive and delete scan the whole queue, so it must stay short.
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        self.errors: list[str] = []
+
+    def __enter__(self) -> SqsCollector:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+    def _receive_once(self) -> int:
+        batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+        messages = batch.get("Messages", [])
+        if messages:
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            self.bodies += [loads_exact(m["Body"]) for m in messages]
+        return len(messages)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self._receive_once():
+                    self._stop.wait(0.05)
+            except Exception as exc:  # noqa: BLE001 - the emulator may be down on purpose (fault tests)
+                self.errors.append(type(exc).__name__)
+                self._stop.wait(0.2)
+
+    def drain(self) -> list[dict[str, Any]]:
+        """After the load: receive until the queue answers empty twice in a row; return every body."""
+        empty = 0
+        for _ in range(10_000):
+            if self._receive_once():
+                empty = 0
+            else:
+                empty += 1
+                if empty == 2:
+                    return self.bodies
+        raise AssertionError("the queue never drained")
+
+
+def s3_records(aws: EmbeddedAws, bucket: str) -> dict[str, dict[str, Any]]:
+    """Every object in the bucket, by key, parsed exactly."""
+    s3 = aws.client("s3")
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            out[obj["Key"]] = loads_exact(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+    return out
+
+
+def ddb_records(aws: EmbeddedAws, table: str) -> list[dict[str, Any]]:
+    """Every item of the table, deserialized (numbers as Decimal)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserialize = TypeDeserializer().deserialize
+    ddb = aws.client("dynamodb")
+    items = []
+    for page in ddb.get_paginator("scan").paginate(TableName=table):
+        items += [{k: deserialize(v) for k, v in item.items()} for item in page["Items"]]
+    return items
+
+
+def records_by_request_id(aws: EmbeddedAws, step: str, env: dict[str, str], sqs: SqsCollector | None = None) -> Any:
+    """Return [(request_id, record)] for everything the step wrote, duplicates included."""
+    if step == "2_sqs_sink":
+        assert sqs is not None
+        return [(body["request_id"], body) for body in sqs.drain()]
+    if step == "3_s3_sink":
+        return [(rec["request_id"], rec) for rec in s3_records(aws, env["S3_BUCKET_NAME"]).values()]
+    return [(item["id"], item) for item in ddb_records(aws, env["DYNAMODB_TABLE_NAME"])]
+
+
+def response_request_id(step: str, body: dict[str, Any]) -> str:
+    """The request id a successful response names (step 4 names it item_id)."""
+    return str(body["item_id"] if step == "4_dynamodb_sink" else body["request_id"])
+
+
+def record_operand_a(step: str, record: dict[str, Any]) -> Any:
+    return record["input_a"] if step == "4_dynamodb_sink" else record["input"]["a"]
+
+
+def restart_aws(aws: EmbeddedAws) -> None:
+    """Start moto's server again on the same host and port (its backends live in this process, so the
+    resources and records made before the stop are still there)."""
+    from moto.server import ThreadedMotoServer
+
+    host, port = aws.endpoint_url.removeprefix("http://").rsplit(":", 1)
+    server = ThreadedMotoServer(ip_address=host, port=int(port), verbose=False)
+    server.start()
+    aws._server = server
+
+
+# What must never reach a caller: tracebacks, file paths, credentials, raw exception reprs.
+_LEAKS = [
+    re.compile(r"Traceback \(most recent call last\)"),
+    re.compile(r'File "[^"]+", line \d+'),
+    re.compile(r"(/[\w.-]+){2,}\.py"),
+    re.compile(re.escape(str(ROOT))),
+    re.compile(r"site-packages"),
+    re.compile(r"AKIA[0-9A-Z]{16}"),
+    re.compile(r"aws_(secret_access_key|session_token)", re.IGNORECASE),
+    re.compile(r"\btesting\b"),  # the value of the emulator's fake secret key and session token
+    re.compile(r"botocore\.|urllib3\.|ClientError\("),
+]
+
+
+def assert_no_leak(text: str) -> None:
+    """Fail if a response body carries exception text, a path or a credential."""
+    for pattern in _LEAKS:
+        assert not pattern.search(text), f"response leaks {pattern.pattern!r}: {text[:500]}"
