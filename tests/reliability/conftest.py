@@ -93,7 +93,9 @@ class SqsCollector:
     def __init__(self, aws: EmbeddedAws, queue_url: str, threads: int = 3) -> None:
         self.sqs = aws.client("sqs")
         self.queue_url = queue_url
-        self.bodies: list[dict[str, Any]] = []
+        # By MessageId: two receivers racing inside moto may be handed the same message, which is not a
+        # second message; a duplicate sent by a step has a MessageId of its own and is counted.
+        self.messages: dict[str, dict[str, Any]] = {}
         self._stop = threading.Event()
         # Several receivers: moto's receive and delete scan the whole queue, so it must stay short.
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
@@ -107,7 +109,8 @@ class SqsCollector:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout=60)
+            if thread.is_alive():
+                thread.join(timeout=60)
 
     def _receive_once(self) -> int:
         batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300)
@@ -115,7 +118,8 @@ class SqsCollector:
         if messages:
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            self.bodies += [loads_exact(m["Body"]) for m in messages]
+            for m in messages:
+                self.messages[m["MessageId"]] = loads_exact(m["Body"])
         return len(messages)
 
     def _run(self) -> None:
@@ -129,6 +133,7 @@ class SqsCollector:
 
     def drain(self) -> list[dict[str, Any]]:
         """After the load: receive until the queue answers empty twice in a row; return every body."""
+        self.__exit__()
         empty = 0
         for _ in range(10_000):
             if self._receive_once():
@@ -136,7 +141,7 @@ class SqsCollector:
             else:
                 empty += 1
                 if empty == 2:
-                    return self.bodies
+                    return list(self.messages.values())
         raise AssertionError("the queue never drained")
 
 

@@ -1,0 +1,109 @@
+"""Faults: the embedded AWS stops in the middle of a load and comes back; replays of a request id."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from devtools.serve import StepServer
+
+from .conftest import (
+    REQUEST_ID_HEADER,
+    SINK_STEPS,
+    SqsCollector,
+    assert_no_leak,
+    collect,
+    records_by_request_id,
+    response_request_id,
+    restart_aws,
+    results_of,
+    step_env,
+    sum_requests,
+)
+
+FAULT_LOAD = 1_500
+SINK_ERROR_CODES = {"SinkWriteFailed", "SinkThrottled"}
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("step", SINK_STEPS)
+def test_emulator_outage_mid_load(aws, step):
+    env = step_env(aws, step)
+    collector = SqsCollector(aws, env["SQS_QUEUE_URL"]) if step == "2_sqs_sink" else None
+    with StepServer(step, env) as server, collector or contextlib.nullcontext():
+        pid = server.process.pid
+        load = collect(server.port, sum_requests(FAULT_LOAD), concurrency=16)
+        time.sleep(1.0)
+        aws._server.stop()  # moto's server goes away; its state stays in this process
+        pings = []
+        for _ in range(5):
+            pings.append(server.ping()["status"])
+            time.sleep(0.3)
+        restart_aws(aws)
+        results = results_of(load)
+        # Recovered without a restart: the same process answers new invocations with 200.
+        assert server.process.pid == pid and server.process.poll() is None
+        after = [server.invoke({"prompt": {"a": 1, "b": 2}}) for _ in range(5)]
+        records = dict(records_by_request_id(aws, step, env, collector))
+
+    assert pings == ["Healthy"] * 5
+    assert [status for status, _ in after] == [200] * 5
+    for _, body in after:
+        assert response_request_id(step, body) in records
+
+    ok = failed = 0
+    for status, text in results:
+        assert_no_leak(text)
+        body = json.loads(text)
+        if status == 200:
+            ok += 1
+            rid = response_request_id(step, body)
+            assert rid in records, f"success reported without a record: {body}"
+        else:
+            failed += 1
+            assert status in (502, 503), (status, text)
+            assert body["error"]["code"] in SINK_ERROR_CODES
+            assert body["error"]["message"]
+    # The outage really happened in the middle of the load.
+    assert ok > 0 and failed > 0, f"{ok} succeeded and {failed} failed: the outage missed the load"
+    print(f"{step}: {ok} succeeded, {failed} failed with a 5xx envelope during the outage")
+
+
+@pytest.mark.parametrize("step", SINK_STEPS)
+def test_replayed_request_id_writes_one_record(aws, step):
+    # Step 2 deduplicates on a FIFO queue (MessageDeduplicationId from the request id); a standard
+    # queue is at-least-once by design, so its consumers deduplicate on request_id.
+    # moto (5.2.5) deduplicates FIFO sends only against messages still in the queue, and checks
+    # outside its lock: so nothing is received until the end, and step 2's replays go one at a time.
+    # AWS deduplicates within 5 minutes whether or not the first message was consumed.
+    env = step_env(aws, step, fifo=True)
+    rid = str(uuid.uuid4())
+    headers = {REQUEST_ID_HEADER: rid}
+
+    def invoke(_: object = None) -> tuple[int, dict]:
+        return server.invoke({"prompt": {"a": 1, "b": 2}}, headers=headers)
+
+    with StepServer(step, env) as server:
+        first = invoke()
+        # Then the same request id again, eight times (the runtime retries, a client retries).
+        with ThreadPoolExecutor(1 if step == "2_sqs_sink" else 8) as pool:
+            replays = list(pool.map(invoke, range(8)))
+        other = server.invoke({"prompt": {"a": 1, "b": 2}})
+    collector = SqsCollector(aws, env["SQS_QUEUE_URL"], threads=0) if step == "2_sqs_sink" else None
+    records = records_by_request_id(aws, step, env, collector)
+    assert first[0] == 200
+    assert response_request_id(step, first[1]) == rid
+    for status, body in replays:
+        assert status == 200, body
+        assert response_request_id(step, body) == rid
+        assert body["result"] == 3
+    ids = [r for r, _ in records]
+    assert sorted(ids) == sorted([rid, response_request_id(step, other[1])])
+    if step == "4_dynamodb_sink":
+        # A replay answers with the item stored first, not a new timestamp.
+        assert {body["timestamp"] for _, body in replays} == {first[1]["timestamp"]}
