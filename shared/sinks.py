@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,10 @@ from .records import SumRecord, stable_token
 logger = logging.getLogger(__name__)
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
+# boto3's serializer works at DynamoDB's 38-digit precision and traps Rounded even when only trailing
+# zeros would go (10**60 is storable, but has 61 digits); Inexact still guards against a real loss.
+_DYNAMODB_DIGITS = 38
+_TRIM_CONTEXT = decimal.Context(prec=_DYNAMODB_DIGITS, traps=[decimal.Inexact])
 
 # Error codes AWS uses for throttling across SQS, S3 and DynamoDB.
 THROTTLING_CODES = frozenset(
@@ -119,6 +124,15 @@ class S3Writer:
         return key
 
 
+def _dynamodb_value(value: Any) -> Any:
+    """Drop the trailing zeros of a number with more digits than boto3's serializer accepts."""
+    if isinstance(value, (int, decimal.Decimal)) and not isinstance(value, bool):
+        number = decimal.Decimal(value)
+        if len(number.as_tuple().digits) > _DYNAMODB_DIGITS:
+            return number.normalize(_TRIM_CONTEXT)
+    return value
+
+
 class DynamoDbWriter:
     """Puts a record as an item with a TTL into one table, at most once per request id."""
 
@@ -134,7 +148,7 @@ class DynamoDbWriter:
             with translate_errors("DynamoDB table", self._table_name):
                 self._client.put_item(
                     TableName=self._table_name,
-                    Item={name: _serialize(value) for name, value in item.items()},
+                    Item={name: _serialize(_dynamodb_value(value)) for name, value in item.items()},
                     ConditionExpression="attribute_not_exists(id)",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
