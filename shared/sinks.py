@@ -125,9 +125,12 @@ class S3Writer:
 
 
 def _dynamodb_value(value: Any) -> Any:
-    """Drop the trailing zeros of a number with more digits than boto3's serializer accepts."""
+    """Give boto3's serializer a number it accepts: plain zero, no surplus trailing zeros."""
     if isinstance(value, (int, decimal.Decimal)) and not isinstance(value, bool):
         number = decimal.Decimal(value)
+        if number.is_zero():
+            # A zero with a huge exponent (0E+130, valid JSON) trips the serializer's Clamped trap.
+            return decimal.Decimal(0)
         if len(number.as_tuple().digits) > _DYNAMODB_DIGITS:
             return number.normalize(_TRIM_CONTEXT)
     return value

@@ -40,6 +40,8 @@ def table(monkeypatch):
         (10**38, 10**38),
         (Decimal("1." + "0" * 45), Decimal("2.50000000000000000000000000000000000000000")),
         (-(10**125), 0),
+        (0, Decimal("0E+130")),
+        (Decimal("-0E-200"), Decimal("1E-130")),
     ],
 )
 def test_dynamodb_writer_stores_numbers_with_trailing_zeros(table, a, b):
