@@ -64,21 +64,34 @@ def run(ctx: Context) -> Section:
         rp = Spread.of([a / b for a, b in zip(ping[app.name], bare_ping, strict=False)])
         rf = Spread.of([a / b for a, b in zip(first[app.name], bare_first, strict=False)])
         section.rows.append(
-            [app.name, p.fmt(3), f.fmt(3) if f.values else "n/a",
-             "1" if app is BARE else rp.fmt(2, "x"), "1" if app is BARE else rf.fmt(2, "x")]  # fmt: skip
+            [
+                app.name,
+                p.fmt(3),
+                f.fmt(3) if f.values else "n/a",
+                "1" if app is BARE else rp.fmt(2, "x"),
+                "1" if app is BARE else rf.fmt(2, "x"),
+            ]
         )
         if app.name == "1_compute_without_model":
             for label, ratio in (("/ping", rp), ("first 200", rf)):
                 section.targets.append(
-                    Target(f"step 1 {label} vs bare", ratio.fmt(2, "x"), f"<= {STEP1_GOAL}x",
-                           ratio.median <= STEP1_GOAL)  # fmt: skip
+                    Target(
+                        f"step 1 {label} vs bare",
+                        ratio.fmt(2, "x"),
+                        f"<= {STEP1_GOAL}x",
+                        ratio.median <= STEP1_GOAL,
+                    )
                 )
         elif app.name in SINK_STEPS:
             for label, mine, bare in (("/ping", p, bare_ping), ("first 200", f, bare_first)):
                 goal = (Spread.of(bare).median + boto3_import) * (1 + SINK_GOAL)
                 section.targets.append(
-                    Target(f"{app.name} {label}", f"{mine.median:.3f} s",
-                           f"<= (bare + boto3 import) x 1.1 = {goal:.3f} s", mine.median <= goal)  # fmt: skip
+                    Target(
+                        f"{app.name} {label}",
+                        f"{mine.median:.3f} s",
+                        f"<= (bare + boto3 import) x 1.1 = {goal:.3f} s",
+                        mine.median <= goal,
+                    )
                 )
         elif app.name.startswith("0_"):
             section.targets.append(Target("step 0 cold start", f"/ping {p.fmt(3)} s", "reported", None))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .context import Context
 from .report import Section, Target
-from .servers import ROOT, step_apps
+from .servers import step_apps
 
 GOAL = 1.1
 # The reference: what any AgentCore app ships (the SDK, boto3, the ADOT distro the runtime expects),
@@ -27,8 +27,18 @@ def measure(requirements: list[str], workdir: Path) -> dict[str, float]:
     req = workdir / f"{target.name}.txt"
     req.write_text("\n".join(requirements) + "\n", encoding="utf-8")
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
-         "-r", str(req)],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-compile",
+            "-r",
+            str(req),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -57,7 +67,9 @@ def run(ctx: Context) -> Section:
         "5. Install footprint of requirements.txt in a fresh venv (bytecode not compiled)",
         columns=["requirements", "MB", "packages", "vs reference (MB)", "beyond the reference (MB)"],
     )
-    sets: dict[tuple[str, ...], list[str]] = {tuple(sorted(REFERENCE)): ["reference: " + " + ".join(REFERENCE)]}
+    sets: dict[tuple[str, ...], list[str]] = {
+        tuple(sorted(REFERENCE)): ["reference: " + " + ".join(REFERENCE)]
+    }
     for app in step_apps():
         req = app.folder / "requirements.txt"
         if req.is_file():

@@ -1,9 +1,13 @@
 """Load generator, run in its own process so it never shares an interpreter (or GIL) with a server.
 
-`python -m bench.load - < spec.json` (or the spec as the argument) prints one JSON object with the measurements. Two modes:
+`python -m bench.load - < spec.json` (or the spec as the argument) prints the measurements as JSON
+(or writes them to spec["output"]). Modes:
 - "http": keep-alive HTTP/1.1 POSTs from `concurrency` asyncio connections (raw streams: the cheapest
   client Python has, so the server, not the client, is what is measured);
-- "boto": the raw boto3 write a sink step performs, one at a time, against the same endpoint.
+- "http_seq": one request at a time, each timed;
+- "collect": a given list of requests, returning every status and body (the reliability suite);
+- "boto": the raw boto3 write a sink step performs, one at a time, against the same endpoint;
+- "drain_sqs": empty a queue; "batch": several of these in order, in one process.
 """
 
 from __future__ import annotations

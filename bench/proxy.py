@@ -19,4 +19,6 @@ TITLE = "6. Step 5 proxy cost per request (runtime call stubbed) vs a naive prox
 def run(ctx: Context) -> Section:
     if not list(ROOT.glob("5_*")):
         return Section(TITLE, skipped="no 5_* step folder in this tree yet")
-    return Section(TITLE, skipped="step 5 is present but its measurement is not wired yet (see bench/proxy.py)")
+    return Section(
+        TITLE, skipped="step 5 is present but its measurement is not wired yet (see bench/proxy.py)"
+    )

@@ -102,10 +102,29 @@ class Server:
 
     def command(self) -> list[str]:
         if self.serving.how == "sdk-run":
-            return [sys.executable, "-m", "bench.sdk_run", str(self.app.folder), self.app.module,
-                    str(self.port), self.serving.loop, self.serving.http]  # fmt: skip
-        return [sys.executable, "-m", "uvicorn", f"{self.app.module}:app", "--app-dir", str(self.app.folder),
-                "--host", "127.0.0.1", "--port", str(self.port), *self.serving.uvicorn_args]  # fmt: skip
+            return [
+                sys.executable,
+                "-m",
+                "bench.sdk_run",
+                str(self.app.folder),
+                self.app.module,
+                str(self.port),
+                self.serving.loop,
+                self.serving.http,
+            ]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            f"{self.app.module}:app",
+            "--app-dir",
+            str(self.app.folder),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.serving.uvicorn_args,
+        ]
 
     def start(self, timeout: float = 30.0, first_invoke: bool = False) -> Server:
         """Start, wait for a Healthy /ping, optionally time the first successful invocation."""
@@ -124,7 +143,9 @@ class Server:
         deadline = t0 + timeout
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.app.name} exited at start-up:\n{self.log_path.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"{self.app.name} exited at start-up:\n{self.log_path.read_text()[-3000:]}"
+                )
             if time.perf_counter() > deadline:
                 self.stop()
                 raise TimeoutError(f"{self.app.name} did not become healthy within {timeout} s")
@@ -206,4 +227,6 @@ def dockerfile_serving(folder: Path) -> Serving:
                 else:
                     keep.append(arg)
             args = tuple(keep)
-    return Serving(f"Dockerfile CMD, LOG_LEVEL={log_level}", "uvicorn", uvicorn_args=args, log_level=log_level)
+    return Serving(
+        f"Dockerfile CMD, LOG_LEVEL={log_level}", "uvicorn", uvicorn_args=args, log_level=log_level
+    )

@@ -16,7 +16,9 @@ VARIANTS = [
     SDK_DEFAULTS,
     Serving("app.run(), asyncio+h11, LOG_LEVEL=WARNING", "sdk-run", log_level="WARNING"),
     Serving("uvicorn uvloop+httptools, LOG_LEVEL=INFO", "uvicorn", uvicorn_args=UVLOOP, log_level="INFO"),
-    Serving("uvicorn uvloop+httptools, LOG_LEVEL=WARNING", "uvicorn", uvicorn_args=UVLOOP, log_level="WARNING"),
+    Serving(
+        "uvicorn uvloop+httptools, LOG_LEVEL=WARNING", "uvicorn", uvicorn_args=UVLOOP, log_level="WARNING"
+    ),
 ]
 SDK_LINE = "Invocation completed successfully"
 
@@ -74,16 +76,19 @@ def run(ctx: Context) -> Section:
         )
     now = ratio_spread(rps[current], base)
     section.targets.append(
-        Target(f"Dockerfile CMD ({dockerfile.name}) / SDK defaults", now.fmt(2, "x"), f">= {GOAL}x",
-               now.median >= GOAL)  # fmt: skip
+        Target(
+            f"Dockerfile CMD ({dockerfile.name}) / SDK defaults",
+            now.fmt(2, "x"),
+            f">= {GOAL}x",
+            now.median >= GOAL,
+        )
     )
     best = max(variants, key=lambda v: Spread.of(rps[v.name]).median)
     section.notes.append(f"fastest variant this run: {best.name}")
     same = len({repr(b) for b in bodies.values()}) == 1
     section.notes.append(
         "every variant answered 0.1 + 0.2 with 0.3 and the same 400 envelope (request id aside) for a "
-        "string operand: "
-        + ("yes" if same else f"NO: {bodies}")
+        "string operand: " + ("yes" if same else f"NO: {bodies}")
     )
     info_ok = all(logged[v.name] == (v.log_level == "INFO") for v in variants)
     section.notes.append(

@@ -54,7 +54,13 @@ def run(ctx: Context) -> Section:
             jobs: list[dict[str, Any]] = [{**seq, "port": bare.port}]
             for name, server in servers.items():
                 service = SINK_STEPS[name]
-                raw = {"mode": "boto", "service": service, "target": targets[service], "body": RECORD, "count": n}
+                raw = {
+                    "mode": "boto",
+                    "service": service,
+                    "target": targets[service],
+                    "body": RECORD,
+                    "count": n,
+                }
                 pair = [raw, {**seq, "port": server.port}]
                 for job in pair if r % 2 == 0 else pair[::-1]:
                     if service == "sqs":
@@ -88,7 +94,9 @@ def run(ctx: Context) -> Section:
             ]
         )
         section.targets.append(
-            Target(f"{name} overhead over its floor", _pct(overhead), f"<= {GOAL:.0%}", overhead.median <= GOAL)
+            Target(
+                f"{name} overhead over its floor", _pct(overhead), f"<= {GOAL:.0%}", overhead.median <= GOAL
+            )
         )
     section.notes.append(
         f"{ctx.rounds} rounds of {n} sequential requests (after 10 warm-up calls) per measurement, all from "

@@ -47,8 +47,14 @@ def collect(port: int, requests: list[dict[str, Any]], concurrency: int, timeout
     """Start bench.load in its own process (so the load shares no GIL with moto); return the Popen."""
     fd, output = tempfile.mkstemp(prefix="reliability-", suffix=".json")
     os.close(fd)
-    spec = {"mode": "collect", "port": port, "requests": requests, "concurrency": concurrency,
-            "timeout": 60, "output": output}  # fmt: skip
+    spec = {
+        "mode": "collect",
+        "port": port,
+        "requests": requests,
+        "concurrency": concurrency,
+        "timeout": 60,
+        "output": output,
+    }
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(
@@ -69,7 +75,7 @@ def collect(port: int, requests: list[dict[str, Any]], concurrency: int, timeout
 
 def results_of(proc: Any, timeout: float = 240) -> list[tuple[int, str]]:
     """Wait for a collect process and return [(status, body text)] in request order."""
-    out, err = proc.communicate(timeout=timeout)
+    _, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, err.decode()[-3000:]
     output = Path(proc.output)
     try:
@@ -113,7 +119,9 @@ class SqsCollector:
                 thread.join(timeout=60)
 
     def _receive_once(self) -> int:
-        batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+        batch = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300
+        )
         messages = batch.get("Messages", [])
         if messages:
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
@@ -127,7 +135,7 @@ class SqsCollector:
             try:
                 if not self._receive_once():
                     self._stop.wait(0.05)
-            except Exception as exc:  # noqa: BLE001 - the emulator may be down on purpose (fault tests)
+            except Exception as exc:  # the emulator may be down on purpose (fault tests)
                 self.errors.append(type(exc).__name__)
                 self._stop.wait(0.2)
 
@@ -167,7 +175,9 @@ def ddb_records(aws: EmbeddedAws, table: str) -> list[dict[str, Any]]:
     return items
 
 
-def records_by_request_id(aws: EmbeddedAws, step: str, env: dict[str, str], sqs: SqsCollector | None = None) -> Any:
+def records_by_request_id(
+    aws: EmbeddedAws, step: str, env: dict[str, str], sqs: SqsCollector | None = None
+) -> Any:
     """Return [(request_id, record)] for everything the step wrote, duplicates included."""
     if step == "2_sqs_sink":
         assert sqs is not None

@@ -43,7 +43,9 @@ def test_load_writes_every_record_exactly_once(aws, step):
     answered = [response_request_id(step, b) for b in bodies]
     assert len(set(answered)) == LOAD_COUNT
     # Every response reports the exact sum of its own request.
-    assert [Decimal(str(b["result"])) for b in bodies] == [Decimal(i) + Decimal("0.5") for i in range(LOAD_COUNT)]
+    assert [Decimal(str(b["result"])) for b in bodies] == [
+        Decimal(i) + Decimal("0.5") for i in range(LOAD_COUNT)
+    ]
 
     ids = [rid for rid, _ in records]
     assert len(ids) == LOAD_COUNT, f"{len(ids)} records for {LOAD_COUNT} requests"

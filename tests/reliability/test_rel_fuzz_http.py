@@ -1,0 +1,151 @@
+"""Fuzz over HTTP: generated payloads through the real apps (Starlette TestClient, moto in-process)
+-> never a 5xx, never a record for a 4xx, exact results for a 200, nothing internal in a response."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import boto3
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+from starlette.testclient import TestClient
+
+from shared.aws import reset_clients
+from shared.jsonnum import loads_exact
+
+from .conftest import FUZZ_EXAMPLES, ROOT, assert_no_leak
+from .test_rel_properties import JSON_VALUES, NUMBER_TEXT
+
+STEPS = ("1_compute_without_model", "2_sqs_sink", "3_s3_sink", "4_dynamodb_sink")
+ODD_NUMBERS = st.sampled_from(
+    ["NaN", "Infinity", "-Infinity", "1" * 5000, "-" + "9" * 4301, "1e", "01", ".5"]
+)
+
+
+def _json_text(value) -> str:
+    try:
+        return json.dumps(value, default=str)
+    except ValueError:
+        return "null"
+
+
+BODIES = st.one_of(
+    st.binary(max_size=64),
+    st.text(max_size=32).map(str.encode),
+    JSON_VALUES.map(lambda v: _json_text(v).encode()),
+    st.fixed_dictionaries({"prompt": JSON_VALUES}).map(lambda v: _json_text(v).encode()),
+    st.tuples(NUMBER_TEXT | ODD_NUMBERS, NUMBER_TEXT | ODD_NUMBERS).map(
+        lambda ab: f'{{"prompt": {{"a": {ab[0]}, "b": {ab[1]}}}}}'.encode()
+    ),
+    st.sampled_from(
+        [b"[" * 5000 + b"]" * 5000, b'{"prompt": ' * 3000 + b"1" + b"}" * 3000, b"", b"\xff\xfe"]
+    ),
+)
+
+
+def _load_app(step: str):
+    spec = importlib.util.spec_from_file_location(f"fuzz_agent_{step}", ROOT / step / "agent.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
+
+
+@pytest.fixture
+def sinks(monkeypatch):
+    """moto in-process with one queue, bucket and table; the step settings pointing at them."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("LOG_LEVEL", "CRITICAL")
+    with mock_aws():
+        reset_clients()
+        sqs, s3, ddb = (boto3.client(s, region_name="us-east-1") for s in ("sqs", "s3", "dynamodb"))
+        queue_url = sqs.create_queue(QueueName="fuzz-results")["QueueUrl"]
+        s3.create_bucket(Bucket="fuzz-results")
+        ddb.create_table(
+            TableName="fuzz-results",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
+        monkeypatch.setenv("S3_BUCKET_NAME", "fuzz-results")
+        monkeypatch.setenv("DYNAMODB_TABLE_NAME", "fuzz-results")
+        yield {"sqs": sqs, "s3": s3, "ddb": ddb, "queue_url": queue_url}
+        reset_clients()
+
+
+def _stored_request_ids(step: str, sinks) -> list[str]:
+    if step == "2_sqs_sink":
+        ids = []
+        while True:
+            got = (
+                sinks["sqs"]
+                .receive_message(QueueUrl=sinks["queue_url"], MaxNumberOfMessages=10)
+                .get("Messages", [])
+            )
+            if not got:
+                return ids
+            ids += [json.loads(m["Body"])["request_id"] for m in got]
+            sinks["sqs"].delete_message_batch(
+                QueueUrl=sinks["queue_url"],
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)],
+            )
+    if step == "3_s3_sink":
+        pages = sinks["s3"].get_paginator("list_objects_v2").paginate(Bucket="fuzz-results")
+        return [Path(o["Key"]).stem for p in pages for o in p.get("Contents", [])]
+    if step == "4_dynamodb_sink":
+        pages = sinks["ddb"].get_paginator("scan").paginate(TableName="fuzz-results")
+        return [item["id"]["S"] for p in pages for item in p["Items"]]
+    return []
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("step", STEPS)
+def test_generated_payloads_never_5xx_and_never_write_on_4xx(step, sinks):
+    app = _load_app(step)
+    seen: list[int] = []
+    succeeded: list[str] = []
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        @settings(
+            max_examples=FUZZ_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(BODIES)
+        def check(body: bytes) -> None:
+            resp = client.post("/invocations", content=body, headers={"Content-Type": "application/json"})
+            seen.append(resp.status_code)
+            assert resp.status_code < 500, (body[:200], resp.text)
+            assert_no_leak(resp.text)
+            payload = resp.json()
+            if resp.status_code >= 400:
+                error = payload["error"]
+                assert error["code"] and error["message"] and "field" in error, payload
+                return
+            assert resp.status_code == 200
+            sent = loads_exact(body)["prompt"]
+            got = loads_exact(resp.content)
+            assert Fraction(got["result"]) == Fraction(sent["a"]) + Fraction(sent["b"])
+            if step != "1_compute_without_model":
+                succeeded.append(got.get("item_id") or got["request_id"])
+
+        check()
+        stored = _stored_request_ids(step, sinks)
+
+    assert len(seen) >= FUZZ_EXAMPLES * 0.95, f"only {len(seen)} payloads were generated"
+    assert 200 in seen and any(400 <= s < 500 for s in seen), set(seen)
+    # Every 200 has exactly its record; no 4xx wrote anything.
+    assert sorted(stored) == sorted(succeeded)
+    print(f"{step}: {len(seen)} payloads, {seen.count(200)} accepted, {len(seen) - seen.count(200)} refused")
