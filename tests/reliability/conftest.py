@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -119,15 +120,15 @@ class SqsCollector:
                 thread.join(timeout=60)
 
     def _receive_once(self) -> int:
-        batch = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300
-        )
+        # A short visibility timeout: a receive whose answer was lost (the emulator stopped mid-call)
+        # or whose delete failed comes back soon instead of hiding the message for the rest of the test.
+        batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=5)
         messages = batch.get("Messages", [])
+        for m in messages:  # kept before the delete, which may fail
+            self.messages[m["MessageId"]] = loads_exact(m["Body"])
         if messages:
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            for m in messages:
-                self.messages[m["MessageId"]] = loads_exact(m["Body"])
         return len(messages)
 
     def _run(self) -> None:
@@ -139,18 +140,22 @@ class SqsCollector:
                 self.errors.append(type(exc).__name__)
                 self._stop.wait(0.2)
 
-    def drain(self) -> list[dict[str, Any]]:
-        """After the load: receive until the queue answers empty twice in a row; return every body."""
+    def _left(self) -> int:
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=names)["Attributes"]
+        return sum(int(attrs[n]) for n in names)
+
+    def drain(self, timeout: float = 60) -> list[dict[str, Any]]:
+        """After the load: receive until nothing is left, in flight included; return every body."""
         self.__exit__()
-        empty = 0
-        for _ in range(10_000):
-            if self._receive_once():
-                empty = 0
-            else:
-                empty += 1
-                if empty == 2:
-                    return list(self.messages.values())
-        raise AssertionError("the queue never drained")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self._receive_once() and not self._left():
+                return list(self.messages.values())
+            if not self._left():
+                continue
+            time.sleep(0.2)
+        raise AssertionError(f"the queue still holds {self._left()} messages after {timeout} s")
 
 
 def s3_records(aws: EmbeddedAws, bucket: str) -> dict[str, dict[str, Any]]:
