@@ -67,8 +67,11 @@ class ModelSettings:
 
 
 def resolve_region() -> str:
-    """Return the region from botocore's configuration chain (AWS_REGION, profile), or fail naming it."""
-    region = botocore.session.Session().get_config_variable("region")
+    """Return AWS_REGION, else botocore's region (AWS_DEFAULT_REGION, the profile), or fail naming it."""
+    # botocore itself reads only AWS_DEFAULT_REGION; AWS_REGION is what the runtimes set and SDKs share.
+    region = os.environ.get("AWS_REGION", "").strip() or botocore.session.Session().get_config_variable(
+        "region"
+    )
     if not region:
         raise ConfigurationError(
             "no AWS region is configured; set the environment variable AWS_REGION", variable="AWS_REGION"
