@@ -46,7 +46,10 @@ def converse_stream_body(pieces: list[str]) -> bytes:
     events += [
         ("contentBlockStop", {"contentBlockIndex": 0}),
         ("messageStop", {"stopReason": "end_turn"}),
-        ("metadata", {"usage": {"inputTokens": 3, "outputTokens": 2, "totalTokens": 5}, "metrics": {"latencyMs": 7}}),
+        (
+            "metadata",
+            {"usage": {"inputTokens": 3, "outputTokens": 2, "totalTokens": 5}, "metrics": {"latencyMs": 7}},
+        ),
     ]
     return b"".join(event_message(t, p) for t, p in events)
 
@@ -110,7 +113,9 @@ class FakeBedrock:
                     if reply.error_code:
                         body = json.dumps({"message": reply.error_message}).encode()
                         self.send_response(reply.status)
-                        self.send_header("x-amzn-ErrorType", f"{reply.error_code}:http://internal.amazon.com/")
+                        self.send_header(
+                            "x-amzn-ErrorType", f"{reply.error_code}:http://internal.amazon.com/"
+                        )
                         self.send_header("Content-Type", "application/json")
                         self.send_header("Content-Length", str(len(body)))
                         self.end_headers()

@@ -1,4 +1,4 @@
-"""Step 0 through HTTP (TestClient over the real app) with the real Strands Agent loop and a scripted model."""
+"""Step 0 over HTTP (TestClient, real app) with the real Strands Agent loop and a scripted model."""
 
 from __future__ import annotations
 
@@ -184,7 +184,9 @@ MODEL_FAILURES = [
         id="needs-inference-profile",
     ),
     pytest.param(
-        client_error("UnrecognizedClientException", "The security token included in the request is invalid", 403),
+        client_error(
+            "UnrecognizedClientException", "The security token included in the request is invalid", 403
+        ),
         502,
         "ModelCredentialsInvalid",
         "refresh",
@@ -206,7 +208,11 @@ MODEL_FAILURES = [
         id="no-connection",
     ),
     pytest.param(
-        client_error("InternalServerException", "internal", 500), 502, "ModelUnavailable", "retry", id="bedrock-500"
+        client_error("InternalServerException", "internal", 500),
+        502,
+        "ModelUnavailable",
+        "retry",
+        id="bedrock-500",
     ),
     pytest.param(
         client_error("ValidationException", "A conversation must alternate between user and assistant roles"),

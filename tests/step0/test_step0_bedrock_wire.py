@@ -107,7 +107,7 @@ def test_over_http_streaming_relays_bedrock_deltas(client, fake_bedrock):
          "ModelNotFound"),
         ("ExpiredTokenException", 403, "The security token included in the request is expired", 502,
          "ModelCredentialsInvalid"),
-        ("ThrottlingException", 429, "Too many requests, please wait before trying again.", 429, "ModelThrottled"),
+        ("ThrottlingException", 429, "Too many requests, please wait.", 429, "ModelThrottled"),
         ("InternalServerException", 500, "Internal error", 502, "ModelUnavailable"),
     ],
 )  # fmt: skip
