@@ -10,13 +10,22 @@ from __future__ import annotations
 import json
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from devtools.demo_step0 import run_step0_demo
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.serve import StepServer
+
+# Every runtime invocation carries a session id (33-256 characters); the demo sends one like agentcore invoke.
+SESSION_ID = f"demo-session-{uuid.uuid4()}"
+
+
+def _invoke(server: StepServer, payload: Any) -> tuple[int, dict[str, Any]]:
+    return server.invoke(payload, headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": SESSION_ID})
 
 
 @dataclass
@@ -33,12 +42,12 @@ class Row:
 def _check_step1(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
     rows = []
     for payload, expected in (({"prompt": {"a": 1, "b": 2}}, 3), ({"prompt": {"a": 0.1, "b": 0.2}}, 0.3)):
-        status, body = server.invoke(payload)
+        status, body = _invoke(server, payload)
         rows.append(
             Row(server.step, json.dumps(payload), f"{status} {json.dumps(body)}", "(no AWS call)",
                 status == 200 and body == {"result": expected})
         )  # fmt: skip
-    status, body = server.invoke({"prompt": {"a": "1", "b": 2}})
+    status, body = _invoke(server, {"prompt": {"a": "1", "b": 2}})
     rows.append(
         Row(server.step, '{"prompt": {"a": "1", "b": 2}}', f"{status} {body['error']['code']}",
             "(nothing written)", status == 400 and body["error"]["field"] == "prompt.a")
@@ -48,7 +57,7 @@ def _check_step1(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
 
 def _check_step2(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
     payload = {"prompt": {"a": 5, "b": 3}}
-    status, body = server.invoke(payload)
+    status, body = _invoke(server, payload)
     sqs = aws.client("sqs")
     messages = sqs.receive_message(QueueUrl=res.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
     landed = [json.loads(m["Body"]) for m in messages.get("Messages", [])]
@@ -66,7 +75,7 @@ def _check_step2(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
 
 def _check_step3(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
     payload = {"prompt": {"a": 1, "b": 2}}
-    status, body = server.invoke(payload)
+    status, body = _invoke(server, payload)
     landed: Any = None
     if status == 200:
         obj = aws.client("s3").get_object(Bucket=res.bucket, Key=body["s3_key"])
@@ -85,7 +94,7 @@ def _check_step3(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
 
 def _check_step4(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
     payload = {"prompt": {"a": 4, "b": 5}}
-    status, body = server.invoke(payload)
+    status, body = _invoke(server, payload)
     item: dict[str, Any] = {}
     if status == 200:
         got = aws.client("dynamodb").get_item(TableName=res.table_name, Key={"id": {"S": body["item_id"]}})
@@ -119,6 +128,7 @@ def _print_table(rows: list[Row]) -> None:
 def main() -> int:
     """Run the demo and return the exit code."""
     started = time.monotonic()
+    step0 = run_step0_demo()
     with EmbeddedAws() as aws:
         res = aws.create_resources()
         print(f"embedded AWS (moto) at {aws.endpoint_url}, region {aws.region}")
@@ -135,11 +145,15 @@ def main() -> int:
             for server in servers:
                 server.stop()
     print()
+    for line in step0 or []:
+        print(line)
     _print_table(rows)
     failed = [row for row in rows if not row.ok]
+    failed_step0 = [line for line in step0 or [] if line.startswith("[FAIL]")]
+    passed = len(rows) - len(failed) + len([line for line in step0 or [] if line.startswith("[PASS]")])
     elapsed = time.monotonic() - started
-    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed in {elapsed:.1f} s")
-    return 1 if failed else 0
+    print(f"\n{passed} passed, {len(failed) + len(failed_step0)} failed in {elapsed:.1f} s")
+    return 1 if failed or failed_step0 else 0
 
 
 if __name__ == "__main__":

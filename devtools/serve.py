@@ -122,11 +122,12 @@ class StepServer:
     ) -> tuple[int, dict[str, Any]]:
         """POST /invocations with a JSON payload (or raw bytes); return (status, parsed body)."""
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json", **(headers or {})}
         req = urllib.request.Request(
             f"{self.url}/invocations",
             data=data,
             method="POST",
-            headers={"Content-Type": "application/json", **(headers or {})},
+            headers=headers,
         )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
