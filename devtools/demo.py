@@ -105,7 +105,43 @@ def _check_step4(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
         and item.get("result") == "9"
         and int(item.get("ttl", 0)) > time.time()
     )
-    return [Row(server.step, json.dumps(payload), f"{status} {json.dumps(body)}", f"DynamoDB: {item}", ok)]
+    rows = [Row(server.step, json.dumps(payload), f"{status} {json.dumps(body)}", f"DynamoDB: {item}", ok)]
+    return rows + _check_step4_async(server, aws, res)
+
+
+def _check_step4_async(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
+    payload = {"prompt": {"a": 7, "b": 2}, "mode": "async", "delay_seconds": 1}
+    status, job = _invoke(server, payload)
+    busy = server.ping()["status"]
+    view: dict[str, Any] = {}
+    polls = 0
+    deadline = time.monotonic() + 30
+    while status == 202 and time.monotonic() < deadline:
+        polls += 1
+        _, view = _invoke(server, {"job_status": job["job_id"]})
+        if view.get("status") in ("SUCCEEDED", "FAILED"):
+            break
+        time.sleep(0.2)
+    item: dict[str, Any] = {}
+    if view.get("item_id"):
+        got = aws.client("dynamodb").get_item(TableName=res.table_name, Key={"id": {"S": view["item_id"]}})
+        item = {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+    # The task is completed just after the job's final state is written: allow it a moment.
+    idle = server.ping()["status"]
+    for _ in range(50):
+        if idle == "Healthy":
+            break
+        time.sleep(0.05)
+        idle = server.ping()["status"]
+    ok = (
+        status == 202
+        and busy == "HealthyBusy"
+        and view.get("status") == "SUCCEEDED"
+        and item.get("result") == "9"
+        and idle == "Healthy"
+    )
+    landed = f"ping {busy} -> {idle}; after {polls} polls {view.get('status')}; DynamoDB: {item}"
+    return [Row(f"{server.step} (async job)", json.dumps(payload), f"{status} {json.dumps(job)}", landed, ok)]
 
 
 CHECKS: dict[str, Callable[[StepServer, EmbeddedAws, Resources], list[Row]]] = {

@@ -67,3 +67,30 @@ def test_make_demo_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert demo.main() == 0
     out = capsys.readouterr().out
     assert "0 failed" in out and "[FAIL]" not in out
+
+
+def test_async_job_over_http_keeps_the_session_busy_until_done(servers, moto_server, e2e_resources) -> None:
+    import time
+
+    server = servers["4_dynamodb_sink"]
+    status, job = server.invoke({"prompt": {"a": 7, "b": 2}, "mode": "async", "delay_seconds": 1})
+    assert status == 202 and job["status"] == "PENDING"
+    assert server.ping()["status"] == "HealthyBusy"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status, view = server.invoke({"job_status": job["job_id"]})
+        assert status == 200
+        if view["status"] in ("SUCCEEDED", "FAILED"):
+            break
+        time.sleep(0.1)
+    assert view["status"] == "SUCCEEDED" and view["result"] == 9
+    # The background task is completed right after the final state is written.
+    for _ in range(40):
+        if server.ping()["status"] == "Healthy":
+            break
+        time.sleep(0.05)
+    assert server.ping()["status"] == "Healthy"
+    item = moto_server.client("dynamodb").get_item(
+        TableName=e2e_resources.table_name, Key={"id": {"S": view["item_id"]}}
+    )
+    assert item["Item"]["result"] == {"N": "9"}
