@@ -79,8 +79,8 @@ class EmbeddedAws:
             "AWS_DEFAULT_REGION": self.region,
             # moto accepts any credentials; these keep a real profile from ever being used.
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fake credentials
-            "AWS_SESSION_TOKEN": "testing",  # noqa: S105
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
 
