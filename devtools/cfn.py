@@ -85,6 +85,7 @@ def translate_sam(
         return template
     import boto3
     from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
+    from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.arn_generator import ArnGenerator
     from samtranslator.translator.translator import Translator
@@ -93,10 +94,15 @@ def translate_sam(
     policies = get_bundled_managed_policy_map(partition) or {}
     # A session with an explicit region and no credentials lookup: the translator only reads its region.
     session = boto3.session.Session(region_name=region)
-    translator = Translator(managed_policy_map=policies, sam_parser=Parser(), boto_session=session)
+    # Metrics go to a publisher that sends nothing (the default one would warn when left unpublished).
+    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
+    translator = Translator(
+        managed_policy_map=policies, sam_parser=Parser(), boto_session=session, metrics=metrics
+    )
     translated = translator.translate(
         template, parameter_values=dict(parameter_values or {}), get_managed_policy_map=lambda: policies
     )
+    metrics.publish()
     return dict(translated)
 
 
