@@ -42,6 +42,11 @@ class Resources:
         }
 
 
+def _ref_target(value: Any) -> str | None:
+    """Return the logical id a `{"Ref": ...}` points at, or None for anything else."""
+    return value.get("Ref") if isinstance(value, dict) else None
+
+
 class EmbeddedAws:
     """moto's ThreadedMotoServer on 127.0.0.1 and an ephemeral port, used as a context manager."""
 
@@ -138,9 +143,7 @@ class EmbeddedAws:
         """
         name = name or f"agentcore-{uuid.uuid4().hex[:12]}"
         stack_name = f"{name}-sinks"
-        outputs = self.deploy_stack(
-            stack_name, SINKS_TEMPLATE, {"ResourcePrefix": name, "CreateFifoQueue": "true"}
-        )
+        outputs = self.deploy_stack(stack_name, SINKS_TEMPLATE, {"ResourcePrefix": name})
         self._apply_ignored_properties(stack_name, SINKS_TEMPLATE)
         sqs = self.client("sqs")
 
@@ -185,8 +188,14 @@ class EmbeddedAws:
         s3, ddb = self.client("s3"), self.client("dynamodb")
         for logical, res in resources.items():
             kind = res.get("Type")
-            if logical not in physical or kind not in _PATCHED_TYPES:
-                continue  # a resource whose Condition is false, or one moto models fully
+            if kind not in _PATCHED_TYPES:
+                continue  # moto models every property of the other types
+            if kind == "AWS::S3::BucketPolicy":
+                # moto creates no bucket policy resource at all: apply it when its bucket exists.
+                if _ref_target(res["Properties"]["Bucket"]) not in physical:
+                    continue
+            elif logical not in physical:
+                continue  # a resource whose Condition is false
             props = resolve(res.get("Properties", {}), refs, attrs)
             if kind == "AWS::S3::Bucket":
                 bucket = physical[logical]
