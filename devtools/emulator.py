@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 import warnings
 from collections.abc import Mapping
@@ -54,6 +55,9 @@ class EmbeddedAws:
         self.region = region or os.environ.get("AWS_REGION") or DEFAULT_LOCAL_REGION
         self._server: Any = None
         self.endpoint_url = ""
+        self._session: Any = None
+        # boto3 sessions are not thread-safe; clients are. One session keeps the loaded service models.
+        self._session_lock = threading.Lock()
 
     def start(self) -> EmbeddedAws:
         """Start the server and return self."""
@@ -102,13 +106,15 @@ class EmbeddedAws:
     def client(self, service: str) -> Any:
         """Return a boto3 client bound to the emulator."""
         env = self.env()
-        session = boto3.session.Session(
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=env["AWS_SESSION_TOKEN"],
-            region_name=self.region,
-        )
-        return session.client(service, endpoint_url=self.endpoint_url, config=_LOCAL_CONFIG)
+        with self._session_lock:
+            if self._session is None:
+                self._session = boto3.session.Session(
+                    aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                    aws_session_token=env["AWS_SESSION_TOKEN"],
+                    region_name=self.region,
+                )
+            return self._session.client(service, endpoint_url=self.endpoint_url, config=_LOCAL_CONFIG)
 
     def deploy_stack(
         self,
