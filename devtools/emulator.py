@@ -143,14 +143,15 @@ class EmbeddedAws:
     def create_resources(self, name: str | None = None) -> Resources:
         """Create the sinks from infra/sinks.yaml (FIFO twin included) with CloudFormation in moto.
 
-        moto's CloudFormation skips a few properties (S3 public access block, ownership controls and
-        bucket policy; DynamoDB TTL and point-in-time recovery): they are read from the same template
-        and applied by API, so the local sinks and the deployed ones share one definition.
+        moto's CloudFormation skips a few properties (S3 public access block and ownership controls;
+        DynamoDB TTL and point-in-time recovery): they are read from the same template and applied by
+        API, so the local sinks and the deployed ones share one definition. The bucket's deny-non-TLS
+        policy is the one exception (see apply_ignored_properties).
         """
         name = name or f"agentcore-{uuid.uuid4().hex[:12]}"
         stack_name = f"{name}-sinks"
         outputs = self.deploy_stack(stack_name, SINKS_TEMPLATE, {"ResourcePrefix": name})
-        self._apply_ignored_properties(stack_name, SINKS_TEMPLATE)
+        self.apply_ignored_properties(stack_name, SINKS_TEMPLATE)
         sqs = self.client("sqs")
 
         def local_url(url: str) -> str:
@@ -164,8 +165,14 @@ class EmbeddedAws:
             table_name=outputs["DynamoDbTableName"],
         )
 
-    def _apply_ignored_properties(self, stack_name: str, template_path: Path) -> None:
-        """Apply by API the template properties that moto's CloudFormation does not."""
+    def apply_ignored_properties(
+        self, stack_name: str, template_path: Path, *, with_bucket_policy: bool = False
+    ) -> None:
+        """Apply by API the template properties that moto's CloudFormation does not.
+
+        Bucket policies are left out unless asked for: moto 5 does not evaluate aws:SecureTransport and
+        treats the template's conditional deny-non-TLS statement as a plain deny, refusing every write.
+        """
         from devtools.cfn import load_template, resolve
 
         template = load_template(template_path)
@@ -198,7 +205,7 @@ class EmbeddedAws:
                 continue  # moto models every property of the other types
             if kind == "AWS::S3::BucketPolicy":
                 # moto creates no bucket policy resource at all: apply it when its bucket exists.
-                if _ref_target(res["Properties"]["Bucket"]) not in physical:
+                if not with_bucket_policy or _ref_target(res["Properties"]["Bucket"]) not in physical:
                     continue
             elif logical not in physical:
                 continue  # a resource whose Condition is false

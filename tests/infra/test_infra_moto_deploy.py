@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from devtools.cfn import load_template
 from devtools.emulator import SINKS_TEMPLATE, EmbeddedAws
@@ -198,7 +199,7 @@ def test_roles_stack_grants_each_step_exactly_its_one_write(infra_aws, fifo) -> 
 
 
 def test_roles_stack_needs_the_sinks_stack(infra_aws) -> None:
-    from botocore.exceptions import ClientError, WaiterError
+    from botocore.exceptions import WaiterError
 
     with pytest.raises((ClientError, WaiterError)):
         deploy_roles(infra_aws, f"{unique()}-sinks", fifo=False)
@@ -230,11 +231,9 @@ def test_emulator_resources_come_from_the_sinks_template(infra_aws) -> None:
     assert all(block.values()) and len(block) == 4
     ownership = s3.get_bucket_ownership_controls(Bucket=res.bucket)["OwnershipControls"]
     assert ownership == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    policy = json.loads(s3.get_bucket_policy(Bucket=res.bucket)["Policy"])
-    (deny,) = policy["Statement"]
-    assert deny["Effect"] == "Deny"
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert deny["Resource"] == [f"arn:aws:s3:::{res.bucket}", f"arn:aws:s3:::{res.bucket}/*"]
+    # Not applied locally: moto would refuse every write under it (next test).
+    with pytest.raises(ClientError, match="NoSuchBucketPolicy"):
+        s3.get_bucket_policy(Bucket=res.bucket)
 
     ddb = infra_aws.client("dynamodb")
     ttl = ddb.describe_time_to_live(TableName=res.table_name)["TimeToLiveDescription"]
@@ -245,6 +244,32 @@ def test_emulator_resources_come_from_the_sinks_template(infra_aws) -> None:
     }
     backups = ddb.describe_continuous_backups(TableName=res.table_name)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_deny_non_tls_policy_resolves_but_moto_cannot_evaluate_it(infra_aws) -> None:
+    """The template's bucket policy resolves to the real bucket; moto 5 knows no aws:SecureTransport and
+    treats a conditional Deny as unconditional, which is why create_resources leaves it out."""
+    name = unique()
+    res = infra_aws.create_resources(name)
+    s3 = infra_aws.client("s3")
+    s3.put_object(Bucket=res.bucket, Key="agentcore-results/before.json", Body=b"{}")
+
+    infra_aws.apply_ignored_properties(f"{name}-sinks", SINKS_TEMPLATE, with_bucket_policy=True)
+    policy = json.loads(s3.get_bucket_policy(Bucket=res.bucket)["Policy"])
+    (deny,) = policy["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [f"arn:aws:s3:::{res.bucket}", f"arn:aws:s3:::{res.bucket}/*"]
+
+    with pytest.raises(ClientError) as denied:
+        s3.put_object(Bucket=res.bucket, Key="agentcore-results/after.json", Body=b"{}")
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+    s3.delete_bucket_policy(Bucket=res.bucket)
+    s3.put_object(Bucket=res.bucket, Key="agentcore-results/after.json", Body=b"{}")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=res.bucket)["Contents"]}
+    assert keys == {"agentcore-results/before.json", "agentcore-results/after.json"}
 
 
 def test_emulator_sinks_take_writes(infra_aws) -> None:
