@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import uuid
 import warnings
 from collections.abc import Mapping
@@ -22,7 +21,9 @@ DEFAULT_LOCAL_REGION = "us-east-1"
 SINKS_TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "sinks.yaml"
 # Resource types some of whose properties moto's CloudFormation skips (applied by API instead).
 _PATCHED_TYPES = frozenset({"AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::DynamoDB::Table"})
-_LOCAL_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=30)
+_LOCAL_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=30
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,7 @@ class EmbeddedAws:
         self.region = region or os.environ.get("AWS_REGION") or DEFAULT_LOCAL_REGION
         self._server: Any = None
         self.endpoint_url = ""
-        self._session: Any = None
-        # boto3 sessions are not thread-safe; clients are. One session keeps the loaded service models.
-        self._session_lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
 
     def start(self) -> EmbeddedAws:
         """Start the server and return self."""
@@ -81,6 +80,7 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self._clients.clear()
 
     def __enter__(self) -> EmbeddedAws:
         return self.start()
@@ -104,17 +104,20 @@ class EmbeddedAws:
         }
 
     def client(self, service: str) -> Any:
-        """Return a boto3 client bound to the emulator."""
+        """Return this emulator's boto3 client for the service (built once: building one costs ~0.2 s)."""
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str) -> Any:
         env = self.env()
-        with self._session_lock:
-            if self._session is None:
-                self._session = boto3.session.Session(
-                    aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-                    aws_session_token=env["AWS_SESSION_TOKEN"],
-                    region_name=self.region,
-                )
-            return self._session.client(service, endpoint_url=self.endpoint_url, config=_LOCAL_CONFIG)
+        session = boto3.session.Session(
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=env["AWS_SESSION_TOKEN"],
+            region_name=self.region,
+        )
+        return session.client(service, endpoint_url=self.endpoint_url, config=_LOCAL_CONFIG)
 
     def deploy_stack(
         self,

@@ -17,7 +17,8 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 def stage(step: str) -> Path:
     """Replace <step>/shared with a fresh copy of shared/ and return its path."""
     folder = (ROOT / step).resolve()
-    if folder.parent != ROOT or not (folder / "agent.py").is_file():
+    # Step folders sit at the top; examples/<name> (e.g. examples/lambda_on_agentcore) too.
+    if folder.parent not in (ROOT, ROOT / "examples") or not (folder / "agent.py").is_file():
         raise SystemExit(f"not a step folder with an agent.py: {step}")
     target = folder / "shared"
     if target.is_symlink() or target.is_file():
