@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from devtools.cfn import (
     check_template,
     check_template_file,
     load_template,
+    resolve,
 )
 
 from .conftest import FIXTURES, INFRA, TEMPLATES
@@ -296,3 +298,34 @@ def test_every_star_resource_in_the_roles_template_is_commented() -> None:
         start = max(i for i in range(index) if lines[i].lstrip().startswith("- Sid:"))
         comment = lines[start - 1].strip()
         assert comment.startswith("#") and "required" in comment, (index + 1, comment)
+
+
+def test_the_four_roles_share_one_agentcore_runtime_policy() -> None:
+    resources = load_template(INFRA / "roles.yaml")["Resources"]
+    copies = []
+    for step in (1, 2, 3, 4):
+        policies = resources[f"Step{step}RuntimeRole"]["Properties"]["Policies"]
+        (runtime,) = [p for p in policies if p["PolicyName"] == "AgentCoreRuntime"]
+        copies.append(json.dumps(runtime).replace(f"Step{step}AgentName", "StepAgentName"))
+    assert len(set(copies)) == 1
+
+
+def test_resolve_fills_refs_attributes_and_sub() -> None:
+    refs = {"AWS::Partition": "aws", "Bucket": "b-1", "Prefix": "p"}
+    attrs = {"Bucket.Arn": "arn:aws:s3:::b-1"}
+    value = {
+        "Bucket": {"Ref": "Bucket"},
+        "Resources": [
+            {"Fn::GetAtt": ["Bucket", "Arn"]},
+            {"Fn::Sub": "${Bucket.Arn}/*"},
+            {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${Name}/${Prefix}/*", {"Name": {"Ref": "Bucket"}}]},
+        ],
+        "Literal": True,
+    }
+    assert resolve(value, refs, attrs) == {
+        "Bucket": "b-1",
+        "Resources": ["arn:aws:s3:::b-1", "arn:aws:s3:::b-1/*", "arn:aws:s3:::b-1/p/*"],
+        "Literal": True,
+    }
+    with pytest.raises(KeyError):
+        resolve({"Ref": "Unknown"}, refs, attrs)
