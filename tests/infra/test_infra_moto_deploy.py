@@ -160,8 +160,15 @@ def test_roles_stack_grants_each_step_exactly_its_one_write(infra_aws, fifo) -> 
         1: {},
         2: {"sqs:SendMessage": [sinks[f"{queue}Arn"]]},
         3: {"s3:PutObject": [f"arn:aws:s3:::{sinks['S3BucketName']}/agentcore-results/*"]},
-        4: {"dynamodb:PutItem": [sinks["DynamoDbTableArn"]]},
+        4: {
+            "dynamodb:PutItem": [sinks["DynamoDbTableArn"]],
+            # Async jobs: reads and state updates of job records only ("job#<id>" keys).
+            "dynamodb:GetItem": [sinks["DynamoDbTableArn"]],
+            "dynamodb:UpdateItem": [sinks["DynamoDbTableArn"]],
+        },
     }
+    job_keys_only = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["job#*"]}}
+    conditions = {"dynamodb:GetItem": job_keys_only, "dynamodb:UpdateItem": job_keys_only}
     agent_names = {1: "step1_compute", 2: "step2_sqs_sink", 3: "step3_s3_sink", 4: "step4_dynamodb_sink"}
     iam = infra_aws.client("iam")
     for step, writes in expected_writes.items():
@@ -169,7 +176,7 @@ def test_roles_stack_grants_each_step_exactly_its_one_write(infra_aws, fifo) -> 
         grants = role_grants(infra_aws, arn)
         assert set(grants) == AGENTCORE_ACTIONS | set(writes), f"step {step}"
         for action, resources in writes.items():
-            assert grants[action] == {"resources": resources, "condition": None}
+            assert grants[action] == {"resources": resources, "condition": conditions.get(action)}
 
         agent = agent_names[step]
         assert grants["ecr:BatchGetImage"]["resources"] == [
