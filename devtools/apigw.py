@@ -397,7 +397,7 @@ class ApiGatewayProcess:
                 raise RuntimeError(f"local API Gateway exited:\n{self.log_path.read_text()[-4000:]}")
             try:
                 # An unknown resource answers 403 from the front itself, without calling the handler.
-                urllib.request.urlopen(f"{self.url}/", timeout=1)  # noqa: S310 - loopback
+                urllib.request.urlopen(f"{self.url}/", timeout=1)
             except urllib.error.HTTPError:
                 return self
             except OSError:
