@@ -197,37 +197,38 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = conn.getresponse()
             except OSError:
                 # The container is not there or not healthy: what the service reports as RuntimeClientError.
-                self.owner._record(
-                    Invocation(arn, qualifier, session_id, request_id, 424, "RuntimeClientError")
-                )
-                self._error(424, "RuntimeClientError", "the agent is not reachable", request_id=request_id)
+                self._client_error(arn, qualifier, session_id, request_id, "the agent is not reachable")
                 return
             content_type = resp.getheader("Content-Type", "application/json")
             ok = 200 <= resp.status < 300
             if not ok and self.owner.container_errors == "runtime_client_error":
                 resp.read()
-                self.owner._record(
-                    Invocation(arn, qualifier, session_id, request_id, 424, "RuntimeClientError")
-                )
-                self._error(
-                    424, "RuntimeClientError", "the agent answered with an error", request_id=request_id
-                )
+                self._client_error(arn, qualifier, session_id, request_id, "the agent answered with an error")
                 return
             self.owner._record(Invocation(arn, qualifier, session_id, request_id, resp.status, None))
-            self.send_response(resp.status)
-            self.send_header("Content-Type", content_type)
-            self.send_header(SESSION_HEADER, session_id)
-            self.send_header("x-amzn-RequestId", request_id)
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            # Relay chunks as the agent writes them, so SSE streams through as it would from the service.
-            while chunk := resp.read1(65536):
-                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-                self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
+            try:
+                self._relay(resp, content_type, session_id, request_id)
+            except (BrokenPipeError, ConnectionResetError):
+                # The caller gave up (its read timeout); the agent's work is done either way.
+                self.close_connection = True
         finally:
             conn.close()
+
+    def _relay(
+        self, resp: http.client.HTTPResponse, content_type: str, session_id: str, request_id: str
+    ) -> None:
+        self.send_response(resp.status)
+        self.send_header("Content-Type", content_type)
+        self.send_header(SESSION_HEADER, session_id)
+        self.send_header("x-amzn-RequestId", request_id)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        # Relay chunks as the agent writes them, so SSE streams through as it would from the service.
+        while chunk := resp.read1(65536):
+            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     def _client_error(self, arn: str, qualifier: str, session_id: str, request_id: str, message: str) -> None:
         self.owner._record(Invocation(arn, qualifier, session_id, request_id, 424, "RuntimeClientError"))
