@@ -35,15 +35,15 @@ def runtime_arn(runtime_id: str, region: str = "us-east-1", account: str = "1234
     return f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{runtime_id}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Invocation:
-    """One call that reached the emulator (after the ARN, qualifier and session checks)."""
+    """One call that passed the ARN, qualifier and session checks; recorded before the agent answers."""
 
     runtime_arn: str
     qualifier: str
     session_id: str
     request_id: str
-    status: int
+    status: int | None
     error_code: str | None
 
 
@@ -190,6 +190,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers.setdefault("Content-Type", "application/json")
         headers[SESSION_HEADER] = session_id
         headers[REQUEST_ID_HEADER] = request_id
+        # Recorded now, so a caller that gives up early still sees that the agent was invoked.
+        invocation = Invocation(arn, qualifier, session_id, request_id, None, None)
+        self.owner._record(invocation)
         conn = http.client.HTTPConnection(target.hostname, target.port, timeout=self.owner.agent_timeout)
         try:
             try:
@@ -197,15 +200,19 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = conn.getresponse()
             except OSError:
                 # The container is not there or not healthy: what the service reports as RuntimeClientError.
-                self._client_error(arn, qualifier, session_id, request_id, "the agent is not reachable")
+                invocation.status, invocation.error_code = 424, "RuntimeClientError"
+                self._error(424, "RuntimeClientError", "the agent is not reachable", request_id=request_id)
                 return
             content_type = resp.getheader("Content-Type", "application/json")
             ok = 200 <= resp.status < 300
             if not ok and self.owner.container_errors == "runtime_client_error":
                 resp.read()
-                self._client_error(arn, qualifier, session_id, request_id, "the agent answered with an error")
+                invocation.status, invocation.error_code = 424, "RuntimeClientError"
+                self._error(
+                    424, "RuntimeClientError", "the agent answered with an error", request_id=request_id
+                )
                 return
-            self.owner._record(Invocation(arn, qualifier, session_id, request_id, resp.status, None))
+            invocation.status = resp.status
             try:
                 self._relay(resp, content_type, session_id, request_id)
             except (BrokenPipeError, ConnectionResetError):
@@ -229,10 +236,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
-
-    def _client_error(self, arn: str, qualifier: str, session_id: str, request_id: str, message: str) -> None:
-        self.owner._record(Invocation(arn, qualifier, session_id, request_id, 424, "RuntimeClientError"))
-        self._error(424, "RuntimeClientError", message, request_id=request_id)
 
     def _error(
         self, status: int, code: str, message: str, request_id: str | None = None, close: bool = False
