@@ -337,8 +337,9 @@ def load_handler(ref: str) -> Handler:
     path = (ROOT / file_part).resolve()
     if not path.is_file() or not name:
         raise SystemExit(f"--handler must be <file.py>:<function>, got {ref!r}")
-    # Lambda's task root is the code folder; locally shared/ comes from the repository root.
-    for entry in (str(ROOT), str(path.parent)):
+    # Lambda's task root is the code folder; locally shared/ comes from the repository root, ahead of
+    # any copy `make stage` left in the code folder.
+    for entry in (str(path.parent), str(ROOT)):
         if entry not in sys.path:
             sys.path.insert(0, entry)
     spec = importlib.util.spec_from_file_location(path.stem, path)

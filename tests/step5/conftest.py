@@ -23,9 +23,10 @@ STEP4_ARN = runtime_arn("step4_dynamodb_sink-local")
 TEST_AGENT_ARN = runtime_arn("step5_test_agent-local")
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:agentcore-proxy"
 
-# Lambda puts the code folder on sys.path; shared/ comes from the repository root here.
+# Lambda puts the code folder on sys.path; shared/ comes from the repository root here (appended, so a
+# copy left by `make stage` in the step folder never shadows it).
 if str(STEP5) not in sys.path:
-    sys.path.insert(0, str(STEP5))
+    sys.path.append(str(STEP5))
 
 import lambda_proxy  # noqa: E402
 
