@@ -364,9 +364,10 @@ class ApiGatewayProcess:
         api_key: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         startup_timeout: float = 20.0,
+        port: int | None = None,
     ) -> None:
         self.handler_ref = handler_ref
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/{stage}"
         self._stage = stage
         self._env = env or {}
