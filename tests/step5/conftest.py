@@ -1,65 +1,20 @@
-"""Fixtures for step 5: the Lambda module, a stubbed runtime client, and the local stack over loopback."""
+"""Fixtures for step 5: a Lambda-like environment, and the local stack (moto, step 4, a test agent, the
+local AgentCore data plane) shared by the module's end-to-end tests."""
 
 from __future__ import annotations
 
-import copy
-import json
-import sys
+import importlib.util
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from devtools.emulator import EmbeddedAws, Resources
-from devtools.runtime_emulator import RuntimeEmulator, runtime_arn
-from devtools.serve import ROOT, StepServer, free_port
-
-STEP5 = ROOT / "5_api_gateway_proxy"
-EVENTS = Path(__file__).parent / "events"
-STEP4_ARN = runtime_arn("step4_dynamodb_sink-local")
-TEST_AGENT_ARN = runtime_arn("step5_test_agent-local")
-FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:agentcore-proxy"
-
-# Lambda puts the code folder on sys.path; shared/ comes from the repository root here (appended, so a
-# copy left by `make stage` in the step folder never shadows it).
-if str(STEP5) not in sys.path:
-    sys.path.append(str(STEP5))
-
-import lambda_proxy  # noqa: E402
-
-
-class FakeContext:
-    """The Lambda context attributes the handler reads."""
-
-    def __init__(self, function_arn: str = FUNCTION_ARN) -> None:
-        self.invoked_function_arn = function_arn
-        self.aws_request_id = "lambda-request-0001"
-        self.function_name = function_arn.rsplit(":", 1)[-1]
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 28_000
-
-
-def event(**changes: Any) -> dict[str, Any]:
-    """Return the recorded POST /calculate event with some keys replaced."""
-    base = json.loads((EVENTS / "calculate_post.json").read_text())
-    base = copy.deepcopy(base)
-    base.update(changes)
-    return base
-
-
-def with_header(evt: dict[str, Any], name: str, value: str | None) -> dict[str, Any]:
-    """Set (or with None remove) a header in both header maps, as API Gateway would send it."""
-    for key in [k for k in evt["headers"] if k.lower() == name.lower()]:
-        del evt["headers"][key]
-        del evt["multiValueHeaders"][key]
-    if value is not None:
-        evt["headers"][name] = value
-        evt["multiValueHeaders"][name] = [value]
-    return evt
+from devtools.runtime_emulator import RuntimeEmulator
+from devtools.serve import StepServer, free_port
+from tests.step5.support import STEP4_ARN, TEST_AGENT_ARN, lambda_proxy
 
 
 @pytest.fixture
@@ -80,26 +35,26 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def aws() -> Iterator[EmbeddedAws]:
-    with EmbeddedAws() as embedded:
-        yield embedded
+def aws(moto_server: EmbeddedAws) -> EmbeddedAws:
+    """The suite's moto server (tests/conftest.py)."""
+    return moto_server
 
 
 @pytest.fixture(scope="session")
-def resources(aws: EmbeddedAws) -> Resources:
+def sinks(aws: EmbeddedAws) -> Resources:
+    """Sinks for the session's step 4 server, created once."""
     return aws.create_resources()
 
 
 @pytest.fixture(scope="session")
-def step4(aws: EmbeddedAws, resources: Resources) -> Iterator[StepServer]:
-    with StepServer("4_dynamodb_sink", {**aws.env(), **resources.env()}) as server:
+def step4(aws: EmbeddedAws, sinks: Resources) -> Iterator[StepServer]:
+    with StepServer("4_dynamodb_sink", {**aws.env(), **sinks.env()}) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def test_agent() -> Iterator[str]:
     """tests/step5/agent_app.py served by uvicorn in a thread on a loopback port."""
-    import importlib.util
 
     import uvicorn
 

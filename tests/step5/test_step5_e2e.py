@@ -10,13 +10,12 @@ import pytest
 from devtools.apigw import ApiGatewayProcess, LocalApiGateway
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.runtime_emulator import RuntimeEmulator, runtime_arn
+from tests.step5.http_client import call
+from tests.step5.support import STEP4_ARN, TEST_AGENT_ARN, lambda_proxy
 
-from .conftest import STEP4_ARN, TEST_AGENT_ARN, lambda_proxy
-from .http_client import call
 
-
-def dynamodb_item(aws: EmbeddedAws, resources: Resources, item_id: str) -> dict[str, Any]:
-    got = aws.client("dynamodb").get_item(TableName=resources.table_name, Key={"id": {"S": item_id}})
+def dynamodb_item(aws: EmbeddedAws, sinks: Resources, item_id: str) -> dict[str, Any]:
+    got = aws.client("dynamodb").get_item(TableName=sinks.table_name, Key={"id": {"S": item_id}})
     return {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
 
 
@@ -44,7 +43,7 @@ def front(lambda_env: None, emulator: RuntimeEmulator, monkeypatch: pytest.Monke
 
 
 def test_calculate_leaves_an_item_in_dynamodb(
-    front_process: ApiGatewayProcess, emulator: RuntimeEmulator, aws: EmbeddedAws, resources: Resources
+    front_process: ApiGatewayProcess, emulator: RuntimeEmulator, aws: EmbeddedAws, sinks: Resources
 ) -> None:
     status, headers, body = call(f"{front_process.url}/calculate", {"prompt": {"a": 5, "b": 5}})
 
@@ -54,7 +53,7 @@ def test_calculate_leaves_an_item_in_dynamodb(
     assert body["request_id"] == headers["X-Request-Id"]
     assert body["data"]["result"] == 10
     assert body["data"]["dynamodb_stored"] is True
-    item = dynamodb_item(aws, resources, body["data"]["item_id"])
+    item = dynamodb_item(aws, sinks, body["data"]["item_id"])
     assert (item["input_a"], item["input_b"], item["result"]) == ("5", "5", "10")
     # The session the proxy chose reached the agent and is stored with the item.
     assert item["session_id"] == headers["X-Session-Id"]
@@ -65,12 +64,12 @@ def test_calculate_leaves_an_item_in_dynamodb(
 
 
 def test_decimals_arrive_exactly(
-    front_process: ApiGatewayProcess, aws: EmbeddedAws, resources: Resources
+    front_process: ApiGatewayProcess, aws: EmbeddedAws, sinks: Resources
 ) -> None:
     status, _, body = call(f"{front_process.url}/calculate", b'{"prompt": {"a": 0.1, "b": 0.2}}')
 
     assert status == 200
-    assert dynamodb_item(aws, resources, body["data"]["item_id"])["result"] == "0.3"
+    assert dynamodb_item(aws, sinks, body["data"]["item_id"])["result"] == "0.3"
 
 
 @pytest.mark.parametrize(
@@ -212,10 +211,10 @@ def test_container_errors_as_runtime_client_error(
     assert body["error"]["code"] == "RuntimeClientError"
 
 
-def test_demo_rows_pass(aws: EmbeddedAws, resources: Resources) -> None:
+def test_demo_rows_pass(aws: EmbeddedAws) -> None:
     from devtools.demo_step5 import run_step5_demo
 
-    rows = run_step5_demo(aws, resources)
+    rows = run_step5_demo(aws, aws.create_resources())
 
     assert len(rows) == 2
     assert all(row.ok for row in rows), rows

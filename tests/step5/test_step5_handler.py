@@ -15,7 +15,7 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 from urllib3.response import HTTPResponse
 
-from .conftest import FUNCTION_ARN, STEP4_ARN, FakeContext, event, lambda_proxy, with_header
+from tests.step5.support import FUNCTION_ARN, STEP4_ARN, FakeContext, event, lambda_proxy, with_header
 
 pytestmark = pytest.mark.usefixtures("lambda_env")
 

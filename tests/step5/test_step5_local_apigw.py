@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from devtools.apigw import LocalApiGateway
-
-from .http_client import call
+from tests.step5.http_client import call
 
 
 class Recorder:

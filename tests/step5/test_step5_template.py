@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from .cfn_helpers import lint_template, load_template, translate_sam
-from .conftest import STEP5, lambda_proxy
+from tests.step5.cfn_helpers import lint_template, load_template, translate_sam
+from tests.step5.support import STEP5, lambda_proxy
 
 TEMPLATE = STEP5 / "template.yaml"
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/step4_dynamodb_sink-AbCd012345"
