@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devtools.demo_step0 import run_step0_demo
+from devtools.demo_step5 import run_step5_demo
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.serve import StepServer
 
@@ -180,6 +181,7 @@ def main() -> int:
         finally:
             for server in servers:
                 server.stop()
+        rows += run_step5_demo(aws, res)
     print()
     for line in step0 or []:
         print(line)
