@@ -2,7 +2,8 @@
 
 POST /calculate validates {"prompt": {"a": <number>, "b": <number>}} with the same validator as the
 agents, calls InvokeAgentRuntime once and answers {"success": true, "data": ..., "request_id": ...}.
-Routes live in ROUTES, keyed by API Gateway's (method, resource) so new ones are one entry each.
+POST /jobs starts the same work as an async job on the runtime (202 + Location); GET /jobs/{id} reads
+the job record straight from DynamoDB. Routes live in ROUTES, keyed by API Gateway's (method, resource).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ParamValidationError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from shared.errors import AppError, ConfigurationError, InvalidInput, NotFound
+from shared.jobs import JOB_KEY_PREFIX, check_job_id, job_view, parse_job_options
 from shared.jsonnum import dumps_exact, loads_exact
 from shared.validation import parse_sum_request
 
@@ -38,6 +41,7 @@ ALLOWED_ORIGIN = "ALLOWED_ORIGIN"
 RUNTIME_READ_TIMEOUT_SECONDS = "RUNTIME_READ_TIMEOUT_SECONDS"
 RUNTIME_CONNECT_TIMEOUT_SECONDS = "RUNTIME_CONNECT_TIMEOUT_SECONDS"
 RUNTIME_MAX_ATTEMPTS = "RUNTIME_MAX_ATTEMPTS"
+JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
 
 # API Gateway's default integration timeout is 29 s: the read timeout stays below it so the Lambda,
 # not API Gateway, decides what the caller sees when the agent is slow.
@@ -50,6 +54,18 @@ MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_AGENT_ERROR_BYTES = 64 * 1024
 
 SESSION_HEADER = "x-session-id"
+# Every job gets its own runtime session (so its own microVM, kept alive while it says HealthyBusy).
+JOB_SESSION_PREFIX = "apigw-job-"
+# The fields POST /jobs accepts; anything else (e.g. "job_status", which the runtime would read as a
+# status query) is refused before the runtime is called.
+JOB_FIELDS = frozenset({"prompt", "mode", "delay_seconds", "idempotency_key"})
+# Job reads are one small GetItem: fail fast, retry throttling, stay far below the function's 28 s.
+JOBS_READ_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    tcp_keepalive=True,
+)
 # InvokeAgentRuntime's runtimeSessionId is 33 to 256 characters; also keep it header-safe.
 SESSION_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{32,255}")
 RUNTIME_ARN_RE = re.compile(r"arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime/[A-Za-z0-9_-]+")
@@ -233,11 +249,29 @@ def runtime_client() -> Any:
     return _client
 
 
+_jobs_client: Any = None
+
+
+def jobs_client() -> Any:
+    """Return this container's DynamoDB client for job reads, built on first use."""
+    global _jobs_client
+    if _jobs_client is None:
+        with _client_lock:
+            if _jobs_client is None:
+                # Lambda sets AWS_REGION; botocore itself only reads AWS_DEFAULT_REGION (also set there).
+                region = os.environ.get("AWS_REGION", "").strip() or None
+                _jobs_client = boto3.session.Session().client(
+                    "dynamodb", region_name=region, config=JOBS_READ_CONFIG
+                )
+    return _jobs_client
+
+
 def reset_client() -> None:
-    """Forget the cached client (tests that change endpoints or stubs)."""
-    global _client
+    """Forget the cached clients (tests that change endpoints or stubs)."""
+    global _client, _jobs_client
     with _client_lock:
         _client = None
+        _jobs_client = None
 
 
 @dataclass
@@ -457,10 +491,109 @@ def calculate(request: Request) -> Reply:
     return Reply(200, body, {"X-Session-Id": session_id})
 
 
-# (method, API Gateway resource) -> route. Later routes (e.g. POST /jobs, GET /jobs/{id}) are one entry
-# each; their path parameters arrive in Request.path_parameters.
+def submit_job(request: Request) -> Reply:
+    """POST /jobs: validate, start an async job on the runtime in a fresh session, answer 202 + Location."""
+    payload = json_body(request)
+    parse_sum_request(payload)  # Bad input never reaches the runtime.
+    unknown = sorted(set(payload) - JOB_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            f"{unknown[0]} is not a field of a job request; send {{{', '.join(sorted(JOB_FIELDS))}}}",
+            field=unknown[0],
+        )
+    if payload.get("mode", "async") != "async":
+        raise InvalidInput('POST /jobs always runs asynchronously: omit mode or send "async"', field="mode")
+    forwarded = {**payload, "mode": "async"}
+    if forwarded.get("idempotency_key") is None:
+        # botocore retries a failed InvokeAgentRuntime; a key tied to this API request makes those retries
+        # return the job the first attempt started instead of starting a second one.
+        forwarded["idempotency_key"] = f"apigw-request:{request.request_id}"
+    parse_job_options(forwarded)
+    session_id = f"{JOB_SESSION_PREFIX}{uuid.uuid4()}"
+    settings = ProxySettings.from_env(request.function_arn)
+    answer = invoke_runtime(settings, dumps_exact(forwarded).encode("utf-8"), session_id)
+    if not 200 <= answer.status < 300:
+        raise _agent_error(answer.status, answer.body)
+    job = answer.body
+    if not isinstance(job, dict) or not isinstance(job.get("status"), str):
+        raise UpstreamError(
+            "AgentResponseInvalid", 502, "the runtime did not answer with a job (is it step 4?)"
+        )
+    try:
+        job_id = check_job_id(job.get("job_id"), field="job_id")
+    except InvalidInput as exc:
+        raise UpstreamError(
+            "AgentResponseInvalid", 502, "the runtime answered with an invalid job id"
+        ) from exc
+    # 202 for a job this request started; the runtime answers 200 for one that already existed.
+    status = 202 if answer.status == 202 else 200
+    return Reply(status, job, {"Location": f"/jobs/{job_id}", "X-Session-Id": session_id})
+
+
+def job_id_from_path(request: Request) -> str:
+    """Return the {id} path parameter, validated like the runtime validates job ids."""
+    try:
+        return check_job_id(request.path_parameters.get("id"), field="path.id")
+    except InvalidInput as exc:
+        raise InvalidInput(
+            exc.message, field="path.id", expected="GET /jobs/<job_id from POST /jobs>"
+        ) from exc
+
+
+_deserialize = TypeDeserializer().deserialize
+# DynamoDB errors on a job read: (status, our code, message, Retry-After); anything else is 503.
+_JOB_READ_ERRORS: dict[str, tuple[int, str, str, int | None]] = {
+    "ProvisionedThroughputExceededException": (503, "JobStoreThrottled", "job reads are throttled", 1),
+    "ThrottlingException": (503, "JobStoreThrottled", "job reads are throttled", 1),
+    "RequestLimitExceeded": (503, "JobStoreThrottled", "job reads are throttled", 1),
+    "ResourceNotFoundException": (500, "JobStoreMisconfigured", "the jobs table does not exist", None),
+    "AccessDeniedException": (500, "JobStoreMisconfigured", "the proxy may not read the jobs table", None),
+    "ValidationException": (500, "JobStoreMisconfigured", "the jobs table rejected the read", None),
+}
+
+
+def read_job(table: str, job_id: str) -> dict[str, Any]:
+    """GetItem the job record (strongly consistent) and return its public view, or raise NotFound."""
+    try:
+        got = jobs_client().get_item(
+            TableName=table, Key={"id": {"S": JOB_KEY_PREFIX + job_id}}, ConsistentRead=True
+        )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        status, our_code, message, retry_after = _JOB_READ_ERRORS.get(
+            code, (503, "JobStoreUnavailable", "the jobs table could not be read; retry later", 2)
+        )
+        error = UpstreamError(our_code, status, message, retry_after=retry_after)
+        error.runtime_error = f"dynamodb:{code}"
+        raise error from exc
+    except (ConnectTimeoutError, ReadTimeoutError, BotocoreConnectionError) as exc:
+        raise UpstreamError(
+            "JobStoreUnavailable", 503, "the jobs table could not be reached; retry later", retry_after=2
+        ) from exc
+    item = got.get("Item")
+    if not item:
+        raise NotFound(f"no job with id {job_id}", field="path.id", job_id=job_id)
+    record = {key: _deserialize(value) for key, value in item.items()}
+    try:
+        return job_view(record)
+    except KeyError as exc:
+        raise UpstreamError("JobRecordInvalid", 502, "the job record is incomplete") from exc
+
+
+def get_job(request: Request) -> Reply:
+    """GET /jobs/{id}: the job record from DynamoDB (no runtime call), 404 for an unknown id."""
+    job_id = job_id_from_path(request)
+    table = os.environ.get(JOBS_TABLE_NAME, "").strip()
+    if not table:
+        raise ConfigurationError(f"{JOBS_TABLE_NAME} is not set", variable=JOBS_TABLE_NAME)
+    return Reply(200, read_job(table, job_id))
+
+
+# (method, API Gateway resource) -> route; path parameters arrive in Request.path_parameters.
 ROUTES: dict[tuple[str, str], Callable[[Request], Reply]] = {
     ("POST", "/calculate"): calculate,
+    ("POST", "/jobs"): submit_job,
+    ("GET", "/jobs/{id}"): get_job,
 }
 
 
@@ -484,7 +617,7 @@ def _render(reply: Reply, request_id: str, origin: str) -> dict[str, Any]:
         "Cache-Control": "no-store",
         "X-Request-Id": request_id,
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": "X-Request-Id, X-Session-Id, Retry-After",
+        "Access-Control-Expose-Headers": "X-Request-Id, X-Session-Id, Retry-After, Location",
         **reply.headers,
     }
     if origin != "*":

@@ -37,7 +37,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from devtools.serve import ROOT, free_port
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-DEFAULT_ROUTES = (("POST", "/calculate"),)
+# The resources and methods of 5_api_gateway_proxy/template.yaml (a test keeps them in step).
+DEFAULT_ROUTES = (("POST", "/calculate"), ("POST", "/jobs"), ("GET", "/jobs/{id}"))
 DEFAULT_ALLOWED_HEADERS = "Content-Type,X-Session-Id,X-Api-Key,Authorization"
 # API Gateway's REST payload limit and default integration timeout.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -446,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
     )
     front.start()
-    print(f"local API Gateway: POST {front.url}/calculate", flush=True)
+    for method, resource in DEFAULT_ROUTES:
+        print(f"local API Gateway: {method} {front.url}{resource}", flush=True)
     try:
         front.wait()
     except KeyboardInterrupt:

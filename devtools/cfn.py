@@ -33,6 +33,9 @@ REQUIRED_CONDITION_KEYS: dict[str, str] = {"cloudwatch:PutMetricData": "cloudwat
 # AWS managed policies a template may attach, with the reason (anything else cannot be checked here).
 MANAGED_POLICIES_ALLOWED: dict[str, str] = {
     "service-role/AWSLambdaBasicExecutionRole": "CloudWatch Logs writes only (Lambda's documented minimum)",
+    "service-role/AmazonAPIGatewayPushToCloudWatchLogs": (
+        "API Gateway's documented role for account-level CloudWatch logging (logs only; step 5, optional)"
+    ),
 }
 
 _POLICY_HOLDERS = {

@@ -216,5 +216,6 @@ def test_demo_rows_pass(aws: EmbeddedAws) -> None:
 
     rows = run_step5_demo(aws, aws.create_resources())
 
-    assert len(rows) == 2
+    assert len(rows) == 3
     assert all(row.ok for row in rows), rows
+    assert "SUCCEEDED" in rows[2].response and "/jobs/" in rows[2].request

@@ -40,8 +40,8 @@ def only(cfn: dict[str, Any], kind: str) -> dict[str, Any]:
     return found[0]["Properties"]
 
 
-def paths(cfn: dict[str, Any], condition_value: bool) -> dict[str, Any]:
-    item = only(cfn, "AWS::ApiGateway::RestApi")["Body"]["paths"]["/calculate"]
+def paths(cfn: dict[str, Any], condition_value: bool, path: str = "/calculate") -> dict[str, Any]:
+    item = only(cfn, "AWS::ApiGateway::RestApi")["Body"]["paths"][path]
     if "Fn::If" in item:
         item = item["Fn::If"][1 if condition_value else 2]
     return item
@@ -78,7 +78,7 @@ def test_function_runtime_architecture_and_timeouts(sam: dict[str, Any]) -> None
     assert read <= lambda_proxy.DEFAULT_READ_TIMEOUT
 
 
-def test_function_may_invoke_only_the_one_runtime(sam: dict[str, Any]) -> None:
+def test_function_may_invoke_the_one_runtime_and_read_job_records_only(sam: dict[str, Any]) -> None:
     cfn = translated(sam)
     role_name = only(cfn, "AWS::Lambda::Function")["Role"]["Fn::GetAtt"][0]
     role = cfn["Resources"][role_name]["Properties"]
@@ -89,7 +89,17 @@ def test_function_may_invoke_only_the_one_runtime(sam: dict[str, Any]) -> None:
             "Effect": "Allow",
             "Action": "bedrock-agentcore:InvokeAgentRuntime",
             "Resource": [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}],
-        }
+        },
+        {
+            "Sid": "ReadJobRecords",
+            "Effect": "Allow",
+            "Action": "dynamodb:GetItem",
+            "Resource": {"Fn::ImportValue": {"Fn::Sub": "${SinksStackName}-DynamoDbTableArn"}},
+            # The proxy reads "job#<id>" items only, never the result items sharing the table.
+            "Condition": {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [lambda_proxy.JOB_KEY_PREFIX + "*"]}
+            },
+        },
     ]
     assert [arn.rsplit("/", 1)[-1] for arn in role["ManagedPolicyArns"]] == ["AWSLambdaBasicExecutionRole"]
 
@@ -127,3 +137,65 @@ def test_outputs_give_the_invoke_url(sam: dict[str, Any]) -> None:
 
     assert outputs["InvokeUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/calculate")
     assert outputs["InvokeUrl"]["Value"]["Fn::Sub"].startswith("https://${Api}.execute-api.")
+
+
+def test_jobs_table_comes_from_the_sinks_stack(sam: dict[str, Any]) -> None:
+    cfn = translated(sam)
+    env = only(cfn, "AWS::Lambda::Function")["Environment"]["Variables"]
+
+    assert env[lambda_proxy.JOBS_TABLE_NAME] == {
+        "Fn::ImportValue": {"Fn::Sub": "${SinksStackName}-DynamoDbTableName"}
+    }
+    # The same export names infra/sinks.yaml declares.
+    sinks = load_template(STEP5.parent / "infra" / "sinks.yaml")
+    exports = {out["Export"]["Name"]["Fn::Sub"] for out in sinks["Outputs"].values() if "Export" in out}
+    assert {"${AWS::StackName}-DynamoDbTableName", "${AWS::StackName}-DynamoDbTableArn"} <= exports
+    assert sam["Parameters"]["SinksStackName"]["Default"] == "agentcore-lambda-sinks"
+
+
+@pytest.mark.parametrize("key_required", [True, False])
+@pytest.mark.parametrize(("path", "method"), [("/jobs", "post"), ("/jobs/{id}", "get")])
+def test_job_routes_are_proxied_like_calculate(
+    sam: dict[str, Any], key_required: bool, path: str, method: str
+) -> None:
+    cfn = translated(sam)
+    item = paths(cfn, key_required, path)
+    integration = item[method]["x-amazon-apigateway-integration"]
+
+    assert integration == paths(cfn, key_required)["post"]["x-amazon-apigateway-integration"]
+    assert integration["type"] == "aws_proxy" and integration["timeoutInMillis"] == 29000
+    assert ("security" in item[method]) is key_required
+    assert item["options"]["x-amazon-apigateway-integration"]["type"] == "mock"
+    assert "security" not in item["options"]
+    methods = item["options"]["x-amazon-apigateway-integration"]["responses"]["default"][
+        "responseParameters"
+    ]["method.response.header.Access-Control-Allow-Methods"]
+    assert method.upper() in methods
+    if path == "/jobs/{id}":
+        assert item[method]["parameters"] == [
+            {"name": "id", "in": "path", "required": True, "type": "string"}
+        ]
+
+
+def test_every_api_route_is_a_lambda_route_and_a_local_front_route(sam: dict[str, Any]) -> None:
+    from devtools.apigw import DEFAULT_ROUTES
+
+    events = sam["Resources"]["ProxyFunction"]["Properties"]["Events"].values()
+    template_routes = {(e["Properties"]["Method"].upper(), e["Properties"]["Path"]) for e in events}
+    # Each event also needs its Lambda permission, which SAM derives from the event.
+    permissions = of_type(translated(sam), "AWS::Lambda::Permission")
+
+    assert template_routes == set(lambda_proxy.ROUTES) == set(DEFAULT_ROUTES)
+    assert len(permissions) == len(template_routes)
+
+
+def test_policy_checker_finds_nothing_to_narrow() -> None:
+    from devtools.cfn import check_template
+
+    assert check_template(translated(load_template(TEMPLATE))) == []
+
+
+def test_outputs_give_the_jobs_url(sam: dict[str, Any]) -> None:
+    outputs = translated(sam)["Outputs"]
+
+    assert outputs["JobsUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/jobs")
