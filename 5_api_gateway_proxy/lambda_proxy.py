@@ -484,7 +484,10 @@ def calculate(request: Request) -> Reply:
     parse_sum_request(payload)  # Bad input never reaches the runtime.
     session_id = session_id_for(request)
     settings = ProxySettings.from_env(request.function_arn)
-    answer = invoke_runtime(settings, dumps_exact(payload).encode("utf-8"), session_id)
+    # Only the prompt goes on: /calculate is synchronous, so "mode" or "job_status" must not reach the
+    # runtime from here (POST /jobs and GET /jobs/{id} are the routes for those).
+    forwarded = {"prompt": payload["prompt"]}
+    answer = invoke_runtime(settings, dumps_exact(forwarded).encode("utf-8"), session_id)
     if not 200 <= answer.status < 300:
         raise _agent_error(answer.status, answer.body)
     body = {"success": True, "data": answer.body, "request_id": request.request_id}

@@ -22,7 +22,6 @@ from botocore.exceptions import ClientError
 from .arithmetic import Number
 from .errors import AppError, InvalidInput, NotFound
 from .records import SumRecord, iso_utc, utc_now
-from .runtime import json_response
 from .settings import MAX_DELAY_SECONDS
 from .sinks import error_code, translate_errors
 
@@ -268,6 +267,9 @@ def submit_job(
     runner: BackgroundRunner, store: JobStore, record: SumRecord, options: JobOptions, delay: int, work: Work
 ) -> Any:
     """Create the job once per id and start it: 202 with a new job, 200 with the one that exists."""
+    # Imported here: the step 5 Lambda imports this module (job_view) without the AgentCore SDK.
+    from .runtime import json_response
+
     job = NewJob(
         job_id=job_id_for(record.request_id, options.idempotency_key),
         a=record.a,

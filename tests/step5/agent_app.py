@@ -11,9 +11,9 @@ app = BedrockAgentCoreApp()
 
 @app.entrypoint
 def invoke(payload, context):
-    """Behave as payload["mode"] says; the prompt is the validated {"a", "b"}."""
-    mode = payload.get("mode", "echo")
+    """Behave as prompt["mode"] says (the proxy forwards only the prompt); a and b are validated."""
     prompt = payload["prompt"]
+    mode = prompt.get("mode", "echo")
     if mode == "stream":
         return _stream(prompt)
     if mode == "conflict":
@@ -26,7 +26,7 @@ def invoke(payload, context):
             {"error": {"code": "InternalError", "message": "secret internals"}}, status_code=500
         )
     if mode == "slow":
-        time.sleep(float(payload.get("sleep", 3)))
+        time.sleep(float(prompt.get("sleep", 3)))
     return {
         "sum": prompt["a"] + prompt["b"],
         "session_id": context.session_id,

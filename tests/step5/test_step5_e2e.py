@@ -109,7 +109,7 @@ def test_preflight_through_the_process(front_process: ApiGatewayProcess, emulato
 
 def test_callers_session_reaches_the_agent(front: str, emulator: RuntimeEmulator) -> None:
     session = "caller-kept-session-0123456789abcdef-0001"
-    payload = {"prompt": {"a": 2, "b": 3}, "mode": "echo"}
+    payload = {"prompt": {"a": 2, "b": 3, "mode": "echo"}}
 
     first = call(front, payload, {"X-Session-Id": session})
     second = call(front, payload, {"X-Session-Id": session})
@@ -123,14 +123,14 @@ def test_callers_session_reaches_the_agent(front: str, emulator: RuntimeEmulator
 
 
 def test_sse_stream_is_assembled(front: str) -> None:
-    status, _, body = call(front, {"prompt": {"a": 2, "b": 3}, "mode": "stream"})
+    status, _, body = call(front, {"prompt": {"a": 2, "b": 3, "mode": "stream"}})
 
     assert status == 200
     assert body["data"] == [{"partial": 2}, {"partial": 3}, {"result": 5}]
 
 
 def test_agent_4xx_is_passed_through(front: str) -> None:
-    status, headers, body = call(front, {"prompt": {"a": 1, "b": 1}, "mode": "conflict"})
+    status, headers, body = call(front, {"prompt": {"a": 1, "b": 1, "mode": "conflict"}})
 
     assert status == 409
     assert body["error"]["code"] == "Conflict"
@@ -141,7 +141,7 @@ def test_agent_4xx_is_passed_through(front: str) -> None:
 def test_agent_5xx_is_a_bad_gateway_without_its_text(front: str, emulator: RuntimeEmulator) -> None:
     session = "agent-crash-session-0123456789abcdef-0001"
 
-    status, _, body = call(front, {"prompt": {"a": 1, "b": 1}, "mode": "crash"}, {"X-Session-Id": session})
+    status, _, body = call(front, {"prompt": {"a": 1, "b": 1, "mode": "crash"}}, {"X-Session-Id": session})
 
     assert status == 502
     assert body["error"]["code"] == "AgentFailed"
@@ -158,7 +158,7 @@ def test_slow_agent_is_504_and_runs_once(
     session = "slow-agent-session-0123456789abcdef-00001"
 
     status, _, body = call(
-        front, {"prompt": {"a": 1, "b": 1}, "mode": "slow", "sleep": 2.5}, {"X-Session-Id": session}
+        front, {"prompt": {"a": 1, "b": 1, "mode": "slow", "sleep": 2.5}}, {"X-Session-Id": session}
     )
 
     assert status == 504
@@ -205,7 +205,7 @@ def test_container_errors_as_runtime_client_error(
         monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", emu.endpoint_url)
         monkeypatch.setenv("AGENT_RUNTIME_ARN", TEST_AGENT_ARN)
         with LocalApiGateway(lambda_proxy.handler) as gw:
-            status, _, body = call(f"{gw.url}/calculate", {"prompt": {"a": 1, "b": 1}, "mode": "conflict"})
+            status, _, body = call(f"{gw.url}/calculate", {"prompt": {"a": 1, "b": 1, "mode": "conflict"}})
 
     assert status == 502
     assert body["error"]["code"] == "RuntimeClientError"

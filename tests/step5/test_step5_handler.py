@@ -77,6 +77,17 @@ def test_json_answer_is_wrapped_with_the_request_id(stubber: Stubber) -> None:
     assert response["isBase64Encoded"] is False
 
 
+def test_calculate_forwards_only_the_prompt(stubber: Stubber) -> None:
+    # "mode" and "job_status" belong to /jobs; /calculate must not start or read jobs in the runtime.
+    expect_call(stubber, ok_response(b'{"result":3}'), payload=b'{"prompt":{"a":1,"b":2}}')
+
+    body = '{"prompt": {"a": 1, "b": 2}, "mode": "async", "job_status": "x", "extra": 1}'
+    response = lambda_proxy.handler(event(body=body), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["data"] == {"result": 3}
+
+
 def test_decimals_stay_exact_both_ways(stubber: Stubber) -> None:
     expect_call(stubber, ok_response(b'{"result":0.3}'), payload=b'{"prompt":{"a":0.1,"b":0.2}}')
 

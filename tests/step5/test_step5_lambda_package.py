@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from tests.step5.support import STEP5
 
 # What `sam build` installs for requirements.txt (boto3 and its dependencies), plus the staged code.
@@ -38,12 +36,6 @@ def test_requirements_are_boto3_only() -> None:
     assert [line.split("==")[0] for line in lines if line and not line.startswith("#")] == ["boto3"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/jobs.py imports shared.runtime (bedrock_agentcore, starlette) at module level for "
-    "json_response; importing it inside submit_job lets the Lambda import job_view and check_job_id. "
-    "Remove this marker with that change.",
-)
 def test_handler_imports_with_the_lambda_package_only() -> None:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, ",".join(sorted(LAMBDA_PACKAGE)), str(STEP5)],
