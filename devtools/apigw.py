@@ -15,9 +15,7 @@ import argparse
 import base64
 import importlib.util
 import json
-import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -29,12 +27,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from devtools.serve import ROOT, free_port
+from devtools.serve import ROOT, ChildProcess
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # The resources and methods of 5_api_gateway_proxy/template.yaml (a test keeps them in step).
@@ -353,8 +350,10 @@ def load_handler(ref: str) -> Handler:
     return handler
 
 
-class ApiGatewayProcess:
+class ApiGatewayProcess(ChildProcess):
     """The local API Gateway plus handler in a child process, with its own environment (like Lambda)."""
+
+    name = "apigw"
 
     def __init__(
         self,
@@ -367,23 +366,16 @@ class ApiGatewayProcess:
         startup_timeout: float = 20.0,
         port: int | None = None,
     ) -> None:
+        super().__init__(env, port, startup_timeout)
         self.handler_ref = handler_ref
-        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/{stage}"
         self._stage = stage
-        self._env = env or {}
         self._allowed_origin = allowed_origin
         self._api_key = api_key
         self._timeout = timeout
-        self._startup_timeout = startup_timeout
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"agentcore-apigw-{self.port}.log"
 
-    def start(self) -> ApiGatewayProcess:
-        """Start the process and wait until it answers."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(self._env)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    def command(self) -> list[str]:
+        """python -m devtools.apigw with this front's settings."""
         cmd = [
             sys.executable, "-m", "devtools.apigw", "--handler", self.handler_ref,
             "--port", str(self.port), "--stage", self._stage,
@@ -391,41 +383,15 @@ class ApiGatewayProcess:
         ]  # fmt: skip
         if self._api_key is not None:
             cmd += ["--api-key", self._api_key]
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + self._startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"local API Gateway exited:\n{self.log_path.read_text()[-4000:]}")
-            try:
-                # An unknown resource answers 403 from the front itself, without calling the handler.
-                urllib.request.urlopen(f"{self.url}/", timeout=1)
-            except urllib.error.HTTPError:
-                return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise TimeoutError(f"local API Gateway did not start within {self._startup_timeout} s")
+        return cmd
 
-    def stop(self) -> None:
-        """Stop the process."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def __enter__(self) -> ApiGatewayProcess:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def is_ready(self) -> bool:
+        """An unknown resource answers 403 from the front itself, without calling the handler."""
+        try:
+            urllib.request.urlopen(f"{self.url}/", timeout=1)
+        except urllib.error.HTTPError:
+            return True
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ bundled managed-policy map and an explicit region.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -56,6 +57,8 @@ _PUBLIC_ACCESS_BLOCK_FLAGS = (
     "IgnorePublicAcls",
     "RestrictPublicBuckets",
 )
+# Where `sam package` would have uploaded a function's code; the translator needs an S3 location.
+PACKAGED_CODE_URI = "s3://example-bucket/packaged/code.zip"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -80,12 +83,21 @@ def is_sam(template: Mapping[str, Any]) -> bool:
 
 
 def translate_sam(
-    path: str | Path, region: str = DEFAULT_LINT_REGION, parameter_values: Mapping[str, Any] | None = None
+    source: str | Path | Mapping[str, Any],
+    region: str = DEFAULT_LINT_REGION,
+    parameter_values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return a template as plain CloudFormation: SAM translated offline, plain CFN as is."""
-    template = load_template(path)
+    """Return a template (a path or loaded) as plain CloudFormation: SAM translated offline, CFN as is."""
+    template = copy.deepcopy(dict(source)) if isinstance(source, Mapping) else load_template(source)
     if not is_sam(template):
         return template
+    # The translator accepts only S3 code locations: stand in for what `sam package` uploads.
+    for resource in template.get("Resources", {}).values():
+        props = resource.get("Properties", {})
+        code_uri = props.get("CodeUri")
+        is_function = resource.get("Type") == "AWS::Serverless::Function"
+        if is_function and isinstance(code_uri, str) and not code_uri.startswith("s3://"):
+            props["CodeUri"] = PACKAGED_CODE_URI
     import boto3
     from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
     from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
@@ -114,13 +126,17 @@ def _format_matches(matches: Iterable[Any], label: str) -> list[str]:
 
 
 def lint_template(
-    path: str | Path, regions: Iterable[str] = (DEFAULT_LINT_REGION,), ignore_checks: Iterable[str] = ()
+    source: str | Path | Mapping[str, Any],
+    regions: Iterable[str] = (DEFAULT_LINT_REGION,),
+    ignore_checks: Iterable[str] = (),
 ) -> list[str]:
-    """Run cfn-lint on a template (and on its SAM translation) and return one line per finding."""
+    """Run cfn-lint on a template file (and on its SAM translation) or on a loaded template."""
     from cfnlint.api import ManualArgs, lint, lint_file
 
     config = ManualArgs(regions=list(regions), ignore_checks=list(ignore_checks))
-    path = Path(path)
+    if isinstance(source, Mapping):
+        return _format_matches(lint(json.dumps(source, indent=1), config=config), "template")
+    path = Path(source)
     findings = _format_matches(lint_file(path, config=config), str(path))
     if not findings and is_sam(load_template(path)):
         translated = translate_sam(path, region=next(iter(regions), DEFAULT_LINT_REGION))

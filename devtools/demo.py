@@ -13,12 +13,12 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from devtools.demo_step0 import run_step0_demo
 from devtools.demo_step5 import run_step5_demo
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.report import Row, print_rows
 from devtools.serve import StepServer
 
 # Every runtime invocation carries a session id (33-256 characters); the demo sends one like agentcore invoke.
@@ -27,17 +27,6 @@ SESSION_ID = f"demo-session-{uuid.uuid4()}"
 
 def _invoke(server: StepServer, payload: Any) -> tuple[int, dict[str, Any]]:
     return server.invoke(payload, headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": SESSION_ID})
-
-
-@dataclass
-class Row:
-    """One line of the demo's table."""
-
-    step: str
-    request: str
-    response: str
-    landed: str
-    ok: bool
 
 
 def _check_step1(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
@@ -153,15 +142,6 @@ CHECKS: dict[str, Callable[[StepServer, EmbeddedAws, Resources], list[Row]]] = {
 }
 
 
-def _print_table(rows: list[Row]) -> None:
-    for row in rows:
-        mark = "PASS" if row.ok else "FAIL"
-        print(f"[{mark}] {row.step}")
-        print(f"       request : {row.request}")
-        print(f"       response: {row.response}")
-        print(f"       landed  : {row.landed}")
-
-
 def main() -> int:
     """Run the demo and return the exit code."""
     started = time.monotonic()
@@ -185,7 +165,7 @@ def main() -> int:
     print()
     for line in step0 or []:
         print(line)
-    _print_table(rows)
+    print_rows(rows)
     failed = [row for row in rows if not row.ok]
     failed_step0 = [line for line in step0 or [] if line.startswith("[FAIL]")]
     passed = len(rows) - len(failed) + len([line for line in step0 or [] if line.startswith("[PASS]")])

@@ -16,6 +16,7 @@ from typing import Any
 
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.report import Row
 from devtools.runtime_emulator import RuntimeEmulator, runtime_arn
 from devtools.serve import StepServer
 
@@ -58,7 +59,6 @@ def lambda_environment(aws: EmbeddedAws, resources: Resources, runtime: RuntimeE
 
 def _async_job_row(aws: EmbeddedAws, resources: Resources, base: str, runtime: RuntimeEmulator) -> Any:
     """POST /jobs, poll GET /jobs/{id} until the job ends, read its item back."""
-    from devtools.demo import Row
 
     request = b'{"prompt": {"a": 7, "b": 2}, "delay_seconds": 1}'
     status, headers, job = _send(f"{base}/jobs", request, "POST")
@@ -94,11 +94,10 @@ def _async_job_row(aws: EmbeddedAws, resources: Resources, base: str, runtime: R
     return Row(STEP, shown, response, f"DynamoDB: {item}", ok)
 
 
-def run_step5_demo(aws: EmbeddedAws, resources: Resources) -> list[Any]:
+def run_step5_demo(aws: EmbeddedAws, resources: Resources) -> list[Row]:
     """Run step 5 end to end on the given embedded AWS and return the demo's rows."""
-    from devtools.demo import Row  # here, not at the top: devtools.demo imports this module
 
-    rows: list[Any] = []
+    rows: list[Row] = []
     env = {**aws.env(), **resources.env()}
     with (
         StepServer("4_dynamodb_sink", env) as agent,

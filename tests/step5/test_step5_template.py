@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.step5.cfn_helpers import lint_template, load_template, translate_sam
+from devtools.cfn import lint_template, load_template, translate_sam
 from tests.step5.support import STEP5, lambda_proxy
 
 TEMPLATE = STEP5 / "template.yaml"
@@ -27,7 +27,7 @@ def sam() -> dict[str, Any]:
 
 
 def translated(sam: dict[str, Any], **parameters: str) -> dict[str, Any]:
-    return translate_sam(sam, {"AgentRuntimeArn": RUNTIME_ARN, **parameters})
+    return translate_sam(sam, parameter_values={"AgentRuntimeArn": RUNTIME_ARN, **parameters})
 
 
 def of_type(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -48,7 +48,7 @@ def paths(cfn: dict[str, Any], condition_value: bool, path: str = "/calculate") 
 
 
 def test_sam_source_passes_cfn_lint() -> None:
-    assert lint_template(TEMPLATE.read_text()) == []
+    assert lint_template(TEMPLATE) == []
 
 
 @pytest.mark.parametrize("require_api_key", ["true", "false"])
