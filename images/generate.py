@@ -128,7 +128,7 @@ def arch_4() -> None:
 def arch_5() -> None:
     with diagram("arch-5", "Step 5: API Gateway and a Lambda proxy in front"):
         client = node(Users, "client\ncurl")
-        api = node(APIGateway, "API Gateway\nPOST /sum")
+        api = node(APIGateway, "API Gateway\nPOST /calculate")
         proxy = node(Lambda, "Lambda\nproxy")
         agent = runtime("agent.py\na + b")
         table = node(Dynamodb, "DynamoDB")
@@ -138,16 +138,14 @@ def arch_5() -> None:
 def arch_async() -> None:
     with diagram("arch-async", "Async jobs: start now, answer later"):
         client = node(Users, "client\ncurl")
-        api = node(APIGateway, "API\nGateway")
-        with Cluster("Lambda", graph_attr=CLUSTER):
-            submit = node(Lambda, "submit")
-            status = node(Lambda, "status")
+        api = node(APIGateway, "API Gateway\nPOST /jobs\nGET /jobs/{id}")
+        proxy = node(Lambda, "Lambda\nproxy")
         agent = runtime("agent.py\nbackground task\n/ping: HealthyBusy")
-        jobs = node(Dynamodb, "DynamoDB\njobs")
-        client >> api
-        api >> label("POST\n/jobs") >> submit >> label("Invoke\nAgentRuntime") >> agent
-        agent >> label("running, then\nresult") >> jobs
-        api >> label("GET\n/jobs/{id}") >> status >> label("GetItem") >> jobs
+        table = node(Dynamodb, "DynamoDB\nresult items +\njob# records")
+        client >> api >> proxy
+        proxy >> label("POST /jobs:\nInvokeAgentRuntime\n(new session)") >> agent
+        agent >> label("job state,\nthen result") >> table
+        proxy >> label("GET /jobs/{id}:\nGetItem") >> table
 
 
 ALL: dict[str, Callable[[], None]] = {
