@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STEP ?=
 PORT ?= 8080
 
-.PHONY: help demo test lint format stage run bench clean
+.PHONY: help demo test lint format stage run bench images clean
 
 help:
 	@echo "make demo                 local end-to-end run of the steps on an embedded AWS (moto)"
@@ -14,6 +14,7 @@ help:
 	@echo "make stage STEP=<folder>  copy shared/ into a step folder for agentcore configure/deploy"
 	@echo "make run STEP=<folder>    serve one step on http://127.0.0.1:$(PORT) (like agentcore dev)"
 	@echo "make bench                benchmarks (ratios against floors measured in the same run)"
+	@echo "make images               redraw images/arch-*.png (needs graphviz's dot on PATH)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
@@ -48,6 +49,12 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Not part of test or demo: the PNGs are committed. Needs Graphviz (apt-get install graphviz).
+images: $(STAMP)
+	@command -v dot >/dev/null || { echo "make images needs Graphviz's dot on PATH (apt-get install graphviz, brew install graphviz)"; exit 1; }
+	$(BIN)/python -m pip install --quiet -e '.[dev,images]'
+	$(BIN)/python images/generate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -13,7 +17,13 @@ from botocore.config import Config
 
 # The emulator needs some region; a real AWS_REGION in the environment wins.
 DEFAULT_LOCAL_REGION = "us-east-1"
-_LOCAL_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=30)
+# The one definition of the sinks, shared with the AWS deployment (see infra/README.md).
+SINKS_TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "sinks.yaml"
+# Resource types some of whose properties moto's CloudFormation skips (applied by API instead).
+_PATCHED_TYPES = frozenset({"AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::DynamoDB::Table"})
+_LOCAL_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=30
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,11 @@ class Resources:
         }
 
 
+def _ref_target(value: Any) -> str | None:
+    """Return the logical id a `{"Ref": ...}` points at, or None for anything else."""
+    return value.get("Ref") if isinstance(value, dict) else None
+
+
 class EmbeddedAws:
     """moto's ThreadedMotoServer on 127.0.0.1 and an ephemeral port, used as a context manager."""
 
@@ -41,6 +56,7 @@ class EmbeddedAws:
         self.region = region or os.environ.get("AWS_REGION") or DEFAULT_LOCAL_REGION
         self._server: Any = None
         self.endpoint_url = ""
+        self._clients: dict[str, Any] = {}
 
     def start(self) -> EmbeddedAws:
         """Start the server and return self."""
@@ -50,6 +66,8 @@ class EmbeddedAws:
 
         # werkzeug logs every emulated AWS call; keep the demo and test output readable.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # moto logs each resource type its CloudFormation skips; create_resources applies those by API.
+        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
@@ -62,6 +80,7 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self._clients.clear()
 
     def __enter__(self) -> EmbeddedAws:
         return self.start()
@@ -79,13 +98,18 @@ class EmbeddedAws:
             "AWS_DEFAULT_REGION": self.region,
             # moto accepts any credentials; these keep a real profile from ever being used.
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fake credentials
-            "AWS_SESSION_TOKEN": "testing",  # noqa: S105
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
 
     def client(self, service: str) -> Any:
-        """Return a boto3 client bound to the emulator."""
+        """Return this emulator's boto3 client for the service (built once: building one costs ~0.2 s)."""
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str) -> Any:
         env = self.env()
         session = boto3.session.Session(
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -95,31 +119,120 @@ class EmbeddedAws:
         )
         return session.client(service, endpoint_url=self.endpoint_url, config=_LOCAL_CONFIG)
 
+    def deploy_stack(
+        self,
+        stack_name: str,
+        template: Path,
+        parameters: Mapping[str, str] | None = None,
+        capabilities: tuple[str, ...] = (),
+    ) -> dict[str, str]:
+        """Create a stack from a template file with CloudFormation in moto and return its outputs."""
+        # moto's CloudFormation warns about every resource type it does not model; the callers below
+        # apply those by API instead, so the warning is noise.
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
+        cfn = self.client("cloudformation")
+        cfn.create_stack(
+            StackName=stack_name,
+            TemplateBody=template.read_text(encoding="utf-8"),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+            Capabilities=list(capabilities),
+        )
+        cfn.get_waiter("stack_create_complete").wait(
+            StackName=stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+        return {out["OutputKey"]: out["OutputValue"] for out in stack.get("Outputs", [])}
+
     def create_resources(self, name: str | None = None) -> Resources:
-        """Create the queue (and a FIFO twin), the bucket and the table (TTL on `ttl`)."""
+        """Create the sinks from infra/sinks.yaml (FIFO twin included) with CloudFormation in moto.
+
+        moto's CloudFormation skips a few properties (S3 public access block and ownership controls;
+        DynamoDB TTL and point-in-time recovery): they are read from the same template and applied by
+        API, so the local sinks and the deployed ones share one definition. The bucket's deny-non-TLS
+        policy is the one exception (see apply_ignored_properties).
+        """
         name = name or f"agentcore-{uuid.uuid4().hex[:12]}"
+        stack_name = f"{name}-sinks"
+        outputs = self.deploy_stack(stack_name, SINKS_TEMPLATE, {"ResourcePrefix": name})
+        self.apply_ignored_properties(stack_name, SINKS_TEMPLATE)
         sqs = self.client("sqs")
-        queue_url = sqs.create_queue(QueueName=f"{name}-results")["QueueUrl"]
-        fifo_url = sqs.create_queue(
-            QueueName=f"{name}-results.fifo",
-            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
-        )["QueueUrl"]
-        s3 = self.client("s3")
-        bucket = f"{name}-results"
-        if self.region == "us-east-1":
-            s3.create_bucket(Bucket=bucket)
-        else:
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self.region})
-        ddb = self.client("dynamodb")
-        table = f"{name}-results"
-        ddb.create_table(
-            TableName=table,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
+
+        def local_url(url: str) -> str:
+            # The stack reports AWS-style queue URLs; ask the emulator for its own, like create_queue did.
+            return str(sqs.get_queue_url(QueueName=url.rsplit("/", 1)[-1])["QueueUrl"])
+
+        return Resources(
+            queue_url=local_url(outputs["SqsQueueUrl"]),
+            fifo_queue_url=local_url(outputs["SqsFifoQueueUrl"]),
+            bucket=outputs["S3BucketName"],
+            table_name=outputs["DynamoDbTableName"],
         )
-        ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
-        ddb.update_time_to_live(
-            TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
-        )
-        return Resources(queue_url=queue_url, fifo_queue_url=fifo_url, bucket=bucket, table_name=table)
+
+    def apply_ignored_properties(
+        self, stack_name: str, template_path: Path, *, with_bucket_policy: bool = False
+    ) -> None:
+        """Apply by API the template properties that moto's CloudFormation does not.
+
+        Bucket policies are left out unless asked for: moto 5 does not evaluate aws:SecureTransport and
+        treats the template's conditional deny-non-TLS statement as a plain deny, refusing every write.
+        """
+        from devtools.cfn import load_template, resolve
+
+        template = load_template(template_path)
+        cfn = self.client("cloudformation")
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+        account = stack["StackId"].split(":")[4]
+        physical = {
+            res["LogicalResourceId"]: res["PhysicalResourceId"]
+            for res in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+        }
+        refs: dict[str, Any] = {
+            "AWS::AccountId": account,
+            "AWS::Region": self.region,
+            "AWS::Partition": "aws",
+            "AWS::StackName": stack_name,
+            "AWS::URLSuffix": "amazonaws.com",
+            **{p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])},
+            **physical,
+        }
+        resources = template.get("Resources", {})
+        attrs = {
+            f"{logical}.Arn": f"arn:aws:s3:::{physical[logical]}"
+            for logical, res in resources.items()
+            if res.get("Type") == "AWS::S3::Bucket" and logical in physical
+        }
+        s3, ddb = self.client("s3"), self.client("dynamodb")
+        for logical, res in resources.items():
+            kind = res.get("Type")
+            if kind not in _PATCHED_TYPES:
+                continue  # moto models every property of the other types
+            if kind == "AWS::S3::BucketPolicy":
+                # moto creates no bucket policy resource at all: apply it when its bucket exists.
+                if not with_bucket_policy or _ref_target(res["Properties"]["Bucket"]) not in physical:
+                    continue
+            elif logical not in physical:
+                continue  # a resource whose Condition is false
+            props = resolve(res.get("Properties", {}), refs, attrs)
+            if kind == "AWS::S3::Bucket":
+                bucket = physical[logical]
+                if "PublicAccessBlockConfiguration" in props:
+                    s3.put_public_access_block(
+                        Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+                    )
+                if "OwnershipControls" in props:
+                    s3.put_bucket_ownership_controls(
+                        Bucket=bucket, OwnershipControls=props["OwnershipControls"]
+                    )
+            elif kind == "AWS::S3::BucketPolicy":
+                s3.put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))
+            elif kind == "AWS::DynamoDB::Table":
+                table = physical[logical]
+                if "TimeToLiveSpecification" in props:
+                    ddb.update_time_to_live(
+                        TableName=table, TimeToLiveSpecification=props["TimeToLiveSpecification"]
+                    )
+                if "PointInTimeRecoverySpecification" in props:
+                    ddb.update_continuous_backups(
+                        TableName=table,
+                        PointInTimeRecoverySpecification=props["PointInTimeRecoverySpecification"],
+                    )

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = {
@@ -41,7 +41,74 @@ def step_dir(step: str) -> Path:
     return path
 
 
-class StepServer:
+_P = TypeVar("_P", bound="ChildProcess")
+
+
+class ChildProcess:
+    """A local server in a child process on a loopback port: scrubbed environment, log file, clean stop."""
+
+    name = "child process"
+
+    def __init__(self, env: dict[str, str] | None, port: int | None, startup_timeout: float) -> None:
+        self.port = port or free_port()
+        self._env = env or {}
+        self._startup_timeout = startup_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"agentcore-{self.name}-{self.port}.log"
+
+    def command(self) -> list[str]:
+        """Return the command line that starts the server."""
+        raise NotImplementedError
+
+    def is_ready(self) -> bool:
+        """Return whether the server answers; OSError and ValueError mean not yet."""
+        raise NotImplementedError
+
+    def start(self: _P) -> _P:
+        """Start the process and wait until it is ready."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+        env.update(self._env)
+        # The repository root, so `shared` resolves as it does after `make stage`.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            self.command(), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        deadline = time.monotonic() + self._startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start-up:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if self.is_ready():
+                    return self
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"{self.name} did not become ready within {self._startup_timeout} s")
+
+    def stop(self) -> None:
+        """Stop the process (terminate, then kill after 10 s)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self: _P) -> _P:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class StepServer(ChildProcess):
     """A uvicorn child process serving <step>/agent.py:app on 127.0.0.1."""
 
     def __init__(
@@ -53,68 +120,29 @@ class StepServer:
         uvicorn_args: tuple[str, ...] = ("--loop", "auto", "--http", "auto"),
         startup_timeout: float = 30.0,
     ) -> None:
-        self.step = step
+        self.step = self.name = step
         self.folder = step_dir(step)
-        self.port = port or free_port()
+        super().__init__({"LOG_LEVEL": log_level, **(env or {})}, port, startup_timeout)
         self.url = f"http://127.0.0.1:{self.port}"
-        self._env = env or {}
-        self._log_level = log_level
         self._uvicorn_args = uvicorn_args
-        self._startup_timeout = startup_timeout
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"agentcore-{step}-{self.port}.log"
 
-    def start(self) -> StepServer:
-        """Start the server and wait until /ping answers Healthy."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-        env.update(self._env)
-        env.setdefault("LOG_LEVEL", self._log_level)
-        # The repository root, so `shared` resolves as it does after `make stage`.
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-        cmd = [
+    def command(self) -> list[str]:
+        """uvicorn on agent:app from the step folder, as `agentcore dev` runs it."""
+        return [
             sys.executable, "-m", "uvicorn", "agent:app",
             "--app-dir", str(self.folder),
             "--host", "127.0.0.1", "--port", str(self.port),
             "--no-access-log", "--log-level", "warning",
             *self._uvicorn_args,
         ]  # fmt: skip
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(cmd, env=env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + self._startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.step} exited at start-up:\n{self.log_path.read_text()[-4000:]}")
-            try:
-                if self.ping().get("status") in ("Healthy", "HealthyBusy"):
-                    return self
-            except (OSError, ValueError):
-                time.sleep(0.05)
-        self.stop()
-        raise TimeoutError(f"{self.step} did not become healthy within {self._startup_timeout} s")
 
-    def stop(self) -> None:
-        """Stop the server."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def __enter__(self) -> StepServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def is_ready(self) -> bool:
+        """/ping answers Healthy (or HealthyBusy)."""
+        return self.ping().get("status") in ("Healthy", "HealthyBusy")
 
     def ping(self) -> dict[str, Any]:
         """GET /ping."""
-        with urllib.request.urlopen(f"{self.url}/ping", timeout=2) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(f"{self.url}/ping", timeout=2) as resp:
             return dict(json.loads(resp.read()))
 
     def invoke(
@@ -122,14 +150,15 @@ class StepServer:
     ) -> tuple[int, dict[str, Any]]:
         """POST /invocations with a JSON payload (or raw bytes); return (status, parsed body)."""
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        req = urllib.request.Request(  # noqa: S310 - loopback only
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        req = urllib.request.Request(
             f"{self.url}/invocations",
             data=data,
             method="POST",
-            headers={"Content-Type": "application/json", **(headers or {})},
+            headers=headers,
         )
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return resp.status, json.loads(resp.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"{}")

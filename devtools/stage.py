@@ -17,8 +17,11 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 def stage(step: str) -> Path:
     """Replace <step>/shared with a fresh copy of shared/ and return its path."""
     folder = (ROOT / step).resolve()
-    if folder.parent != ROOT or not (folder / "agent.py").is_file():
-        raise SystemExit(f"not a step folder with an agent.py: {step}")
+    # Step folders sit at the top; examples/<name> (e.g. examples/lambda_on_agentcore) too. agent.py for
+    # AgentCore apps; lambda_proxy.py for step 5's Lambda (sam build packages the folder).
+    entrypoints = ("agent.py", "lambda_proxy.py")
+    if folder.parent not in (ROOT, ROOT / "examples") or not any((folder / n).is_file() for n in entrypoints):
+        raise SystemExit(f"not a step folder with an agent.py or lambda_proxy.py: {step}")
     target = folder / "shared"
     if target.is_symlink() or target.is_file():
         target.unlink()
@@ -35,7 +38,8 @@ def main(argv: list[str]) -> int:
         return 2
     for step in argv:
         target = stage(step.rstrip("/"))
-        print(f"staged {target.relative_to(ROOT)} (git-ignored); now: cd {step} && agentcore configure")
+        then = "sam build" if (target.parent / "template.yaml").is_file() else "agentcore configure"
+        print(f"staged {target.relative_to(ROOT)} (git-ignored); now: cd {step} && {then}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -16,7 +17,7 @@ from .errors import ConfigurationError
 SINK_CONFIG = Config(
     connect_timeout=3,
     read_timeout=10,
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": 3},
     tcp_keepalive=True,
 )
 
@@ -34,7 +35,10 @@ def client(service: str) -> Any:
         if existing is None:
             try:
                 # A private session: boto3's default session is not thread-safe to create clients from.
-                existing = boto3.session.Session().client(service, config=SINK_CONFIG)
+                # AWS_REGION is what Lambda and AgentCore Runtime set; botocore itself reads only
+                # AWS_DEFAULT_REGION and the config file, which remain the fallback.
+                region = os.environ.get("AWS_REGION", "").strip() or None
+                existing = boto3.session.Session().client(service, region_name=region, config=SINK_CONFIG)
             except NoRegionError as exc:
                 raise ConfigurationError(
                     "no AWS region is configured; set the environment variable AWS_REGION",

@@ -1,0 +1,426 @@
+"""A local API Gateway (REST API, Lambda proxy integration) in front of a Lambda handler.
+
+Requests to `http://127.0.0.1:<port>/<stage>/<resource>` become API Gateway REST proxy (v1) events
+and the handler is called with a Lambda-like context, as `sam local start-api` does but without
+Docker. What API Gateway itself answers is emulated too: CORS preflight (like the template's `Cors`),
+403 "Missing Authentication Token" for unknown resources or methods, an optional API key, the
+integration timeout (504) and 502 for a handler that fails or returns a malformed response.
+
+Run as a process: `python -m devtools.apigw --handler 5_api_gateway_proxy/lambda_proxy.py:handler`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import re
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from devtools.serve import ROOT, ChildProcess
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+# The resources and methods of 5_api_gateway_proxy/template.yaml (a test keeps them in step).
+DEFAULT_ROUTES = (("POST", "/calculate"), ("POST", "/jobs"), ("GET", "/jobs/{id}"))
+DEFAULT_ALLOWED_HEADERS = "Content-Type,X-Session-Id,X-Api-Key,Authorization"
+# API Gateway's REST payload limit and default integration timeout.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+DEFAULT_TIMEOUT = 29.0
+LOCAL_ACCOUNT = "123456789012"
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object a handler uses."""
+
+    function_name: str
+    invoked_function_arn: str
+    aws_request_id: str
+    deadline: float
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function's timeout."""
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class Route:
+    """One method on one API Gateway resource (e.g. POST /jobs/{id})."""
+
+    method: str
+    resource: str
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.resource))
+        self.pattern = re.compile(f"^{regex}$")
+
+
+class LocalApiGateway:
+    """A ThreadingHTTPServer on 127.0.0.1 that turns HTTP requests into proxy events for a handler."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        routes: Sequence[tuple[str, str]] = DEFAULT_ROUTES,
+        stage: str = "prod",
+        allowed_origin: str = "*",
+        allowed_headers: str = DEFAULT_ALLOWED_HEADERS,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        binary_media_types: Sequence[str] = (),
+        region: str = "us-east-1",
+        function_name: str = "agentcore-proxy",
+        port: int = 0,
+    ) -> None:
+        self.handler = handler
+        self.routes = [Route(method.upper(), resource) for method, resource in routes]
+        self.stage = stage
+        self.allowed_origin = allowed_origin
+        self.allowed_headers = allowed_headers
+        self.api_key = api_key
+        self.timeout = timeout
+        self.binary_media_types = tuple(binary_media_types)
+        self.region = region
+        self.function_name = function_name
+        self.function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{function_name}"
+        # The latest events handed to the handler, for tests.
+        self.events: deque[dict[str, Any]] = deque(maxlen=100)
+        self._port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> LocalApiGateway:
+        """Serve in a background thread and return self; `url` is the stage's invoke URL."""
+        front = self
+
+        class RequestHandler(_RequestHandler):
+            owner = front
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), RequestHandler)
+        self._server.daemon_threads = True
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host}:{port}/{self.stage}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-apigw", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def wait(self) -> None:
+        """Block until the server stops (the CLI)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> LocalApiGateway:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def cors_headers(self) -> dict[str, str]:
+        """Headers API Gateway adds to its own answers (preflight, 403, 504)."""
+        return {"Access-Control-Allow-Origin": self.allowed_origin} if self.allowed_origin else {}
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """Return the route for (method, path), its path parameters, and the methods the path allows."""
+        found: Route | None = None
+        params: dict[str, str] = {}
+        allowed: list[str] = []
+        for route in self.routes:
+            hit = route.pattern.match(path)
+            if hit is None:
+                continue
+            allowed.append(route.method)
+            if route.method == method:
+                found, params = route, {k: unquote(v) for k, v in hit.groupdict().items()}
+        return found, params, allowed
+
+    def build_event(
+        self, route: Route, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes
+    ) -> dict[str, Any]:
+        """Return the REST proxy (v1) event API Gateway would send for this request."""
+        single: dict[str, str] = {}
+        multi: dict[str, list[str]] = {}
+        for name, value in headers:
+            single[name] = value
+            multi.setdefault(name, []).append(value)
+        parsed_query = parse_qs(query, keep_blank_values=True)
+        content_type = single.get("Content-Type", single.get("content-type", "")).split(";")[0].strip()
+        is_binary = content_type in self.binary_media_types
+        text: str | None = None
+        if body and not is_binary:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                is_binary = True
+        _, params, _ = self.match(method, path)
+        now = datetime.now(timezone.utc)
+        request_id = str(uuid.uuid4())
+        return {
+            "resource": route.resource,
+            "path": path,
+            "httpMethod": method,
+            "headers": single or None,
+            "multiValueHeaders": multi or None,
+            "queryStringParameters": {k: v[-1] for k, v in parsed_query.items()} or None,
+            "multiValueQueryStringParameters": parsed_query or None,
+            "pathParameters": params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "accountId": LOCAL_ACCOUNT,
+                "apiId": "local",
+                "domainName": single.get("Host", "127.0.0.1"),
+                "extendedRequestId": request_id,
+                "httpMethod": method,
+                "identity": {"sourceIp": "127.0.0.1", "userAgent": single.get("User-Agent")},
+                "path": f"/{self.stage}{path}",
+                "protocol": "HTTP/1.1",
+                "requestId": request_id,
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "resourceId": "local",
+                "resourcePath": route.resource,
+                "stage": self.stage,
+            },
+            "body": (base64.b64encode(body).decode() if is_binary else text) if body else None,
+            "isBase64Encoded": bool(body) and is_binary,
+        }
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """Call the handler as Lambda would; None when it outlives the integration timeout."""
+        self.events.append(event)
+        context = LambdaContext(
+            function_name=self.function_name,
+            invoked_function_arn=self.function_arn,
+            aws_request_id=str(uuid.uuid4()),
+            deadline=time.monotonic() + self.timeout,
+        )
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["result"] = self.handler(event, context)
+            except Exception as exc:  # a Lambda error becomes API Gateway's 502
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run, name="local-lambda", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            return None
+        result = outcome.get("result")
+        return result if isinstance(result, dict) else {"malformed": True}
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    owner: LocalApiGateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_OPTIONS(self) -> None:
+        self._handle("OPTIONS")
+
+    def _handle(self, method: str) -> None:
+        owner = self.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_PAYLOAD_BYTES:
+            self._send(413, {"message": "Request Too Long"}, owner.cors_headers(), close=True)
+            return
+        body = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        prefix = f"/{owner.stage}"
+        path = url.path[len(prefix) :] if url.path.startswith(prefix + "/") else None
+        route, _, allowed = owner.match(method, path) if path is not None else (None, {}, [])
+        if method == "OPTIONS" and allowed:
+            # The template's Cors setting makes API Gateway answer preflights with a mock integration.
+            headers = {
+                **owner.cors_headers(),
+                "Access-Control-Allow-Methods": ",".join([*allowed, "OPTIONS"]),
+                "Access-Control-Allow-Headers": owner.allowed_headers,
+                "Access-Control-Max-Age": "600",
+            }
+            self._send(200, None, headers)
+            return
+        if route is None or path is None:
+            self._send(403, {"message": "Missing Authentication Token"}, owner.cors_headers())
+            return
+        if owner.api_key is not None and self.headers.get("x-api-key") != owner.api_key:
+            self._send(403, {"message": "Forbidden"}, owner.cors_headers())
+            return
+        event = owner.build_event(route, method, path, url.query, list(self.headers.items()), body)
+        result = owner.invoke(event)
+        if result is None:
+            self._send(504, {"message": "Endpoint request timed out"}, owner.cors_headers())
+            return
+        status = result.get("statusCode")
+        if not isinstance(status, int) or result.get("malformed"):
+            self._send(502, {"message": "Internal server error"}, owner.cors_headers())
+            return
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        raw = result.get("body") or ""
+        payload = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode("utf-8")
+        self._send(status, payload, headers)
+
+    def _send(self, status: int, body: Any, headers: dict[str, str], close: bool = False) -> None:
+        if body is None:
+            data = b""
+        elif isinstance(body, bytes):
+            data = body
+        else:
+            data = json.dumps(body).encode()
+            headers = {"Content-Type": "application/json", **headers}
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def load_handler(ref: str) -> Handler:
+    """Load `path/to/module.py:function` as Lambda would: the module's folder first on sys.path."""
+    file_part, _, name = ref.partition(":")
+    path = (ROOT / file_part).resolve()
+    if not path.is_file() or not name:
+        raise SystemExit(f"--handler must be <file.py>:<function>, got {ref!r}")
+    # Lambda's task root is the code folder; locally shared/ comes from the repository root, ahead of
+    # any copy `make stage` left in the code folder.
+    for entry in (str(path.parent), str(ROOT)):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    handler: Handler = getattr(module, name)
+    return handler
+
+
+class ApiGatewayProcess(ChildProcess):
+    """The local API Gateway plus handler in a child process, with its own environment (like Lambda)."""
+
+    name = "apigw"
+
+    def __init__(
+        self,
+        handler_ref: str = "5_api_gateway_proxy/lambda_proxy.py:handler",
+        env: dict[str, str] | None = None,
+        stage: str = "prod",
+        allowed_origin: str = "*",
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        startup_timeout: float = 20.0,
+        port: int | None = None,
+    ) -> None:
+        super().__init__(env, port, startup_timeout)
+        self.handler_ref = handler_ref
+        self.url = f"http://127.0.0.1:{self.port}/{stage}"
+        self._stage = stage
+        self._allowed_origin = allowed_origin
+        self._api_key = api_key
+        self._timeout = timeout
+
+    def command(self) -> list[str]:
+        """python -m devtools.apigw with this front's settings."""
+        cmd = [
+            sys.executable, "-m", "devtools.apigw", "--handler", self.handler_ref,
+            "--port", str(self.port), "--stage", self._stage,
+            "--allowed-origin", self._allowed_origin, "--timeout", str(self._timeout),
+        ]  # fmt: skip
+        if self._api_key is not None:
+            cmd += ["--api-key", self._api_key]
+        return cmd
+
+    def is_ready(self) -> bool:
+        """An unknown resource answers 403 from the front itself, without calling the handler."""
+        try:
+            urllib.request.urlopen(f"{self.url}/", timeout=1)
+        except urllib.error.HTTPError:
+            return True
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a handler behind the local API Gateway until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--handler", default="5_api_gateway_proxy/lambda_proxy.py:handler")
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--stage", default="prod")
+    parser.add_argument("--allowed-origin", default="*")
+    parser.add_argument("--api-key", default=None)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    args = parser.parse_args(argv)
+    front = LocalApiGateway(
+        load_handler(args.handler),
+        stage=args.stage,
+        allowed_origin=args.allowed_origin,
+        api_key=args.api_key,
+        timeout=args.timeout,
+        port=args.port,
+    )
+    front.start()
+    for method, resource in DEFAULT_ROUTES:
+        print(f"local API Gateway: {method} {front.url}{resource}", flush=True)
+    try:
+        front.wait()
+    except KeyboardInterrupt:
+        front.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

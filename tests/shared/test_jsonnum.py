@@ -1,0 +1,28 @@
+"""Exact JSON in and out."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from shared.jsonnum import dumps_exact, loads_exact
+
+
+def test_round_trip_keeps_every_digit() -> None:
+    raw = '{"a":0.1234567890123456789012345678901234567,"b":[1,2.50,"x",true,null],"c":{"é":"ü"}}'
+    assert dumps_exact(loads_exact(raw)) == raw
+
+
+@pytest.mark.parametrize("value", [Decimal("1E+2"), Decimal("-0"), Decimal("1E-7"), Decimal("3.30")])
+def test_decimal_output_is_valid_json_with_the_same_value(value: Decimal) -> None:
+    assert Decimal(str(json.loads(dumps_exact({"v": value}), parse_float=Decimal)["v"])) == value
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), float("inf"), float("nan")])
+def test_non_finite_numbers_are_refused(value: object) -> None:
+    with pytest.raises(ValueError):
+        dumps_exact({"v": value})
+
+
+def test_nan_literals_parse_to_decimal_so_validation_sees_them() -> None:
+    assert loads_exact('{"a": NaN}')["a"].is_nan()

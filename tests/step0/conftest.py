@@ -1,0 +1,151 @@
+"""Fixtures for step 0: the real app under TestClient, a scripted Strands model, a clean AWS environment."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import sys
+from collections.abc import AsyncGenerator, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from strands.models.model import Model
+
+ROOT = Path(__file__).resolve().parents[2]
+STEP_DIR = ROOT / "0_run_default_agentcore"
+TEST_MODEL_ID = "eu.amazon.nova-2-lite-v1:0"
+TEST_REGION = "eu-west-1"
+
+
+def load_step0() -> ModuleType:
+    """Import 0_run_default_agentcore/agent.py once (its folder name is not a Python identifier)."""
+    name = "step0_agent"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, STEP_DIR / "agent.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+class Fail:
+    """A scripted turn that raises, optionally after streaming some text."""
+
+    def __init__(self, exc: BaseException, after: list[str] | None = None) -> None:
+        self.exc = exc
+        self.after = after or []
+
+
+class Hold:
+    """A scripted turn that waits (without blocking the loop) until released, then answers."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        import threading
+
+        self.pieces = pieces
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+
+class ScriptedModel(Model):
+    """A Strands model that answers from a script of turns with canned stream events."""
+
+    def __init__(self, *turns: Any) -> None:
+        self.turns = list(turns)
+        self.config: dict[str, Any] = {"model_id": "scripted"}
+        self.requests: list[dict[str, Any]] = []
+
+    def update_config(self, **model_config: Any) -> None:
+        self.config.update(model_config)
+
+    def get_config(self) -> dict[str, Any]:
+        return self.config
+
+    async def structured_output(self, *args: Any, **kwargs: Any) -> AsyncGenerator[dict[str, Any], None]:
+        raise NotImplementedError("step 0 does not use structured output")
+        yield {}
+
+    async def stream(
+        self, messages: Any, tool_specs: Any = None, system_prompt: str | None = None, **kwargs: Any
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        self.requests.append({"messages": json.loads(json.dumps(messages)), "system_prompt": system_prompt})
+        if not self.turns:
+            raise AssertionError("the scripted model was called more often than scripted")
+        turn = self.turns.pop(0)
+        if isinstance(turn, BaseException):
+            raise turn
+        if isinstance(turn, Hold):
+            turn.entered.set()
+            for _ in range(1000):
+                if turn.release.is_set():
+                    break
+                await asyncio.sleep(0.01)
+            turn = turn.pieces
+        pieces = turn.after if isinstance(turn, Fail) else turn
+        yield {"messageStart": {"role": "assistant"}}
+        yield {"contentBlockStart": {"start": {}}}
+        for piece in pieces:
+            yield {"contentBlockDelta": {"delta": {"text": piece}}}
+        if isinstance(turn, Fail):
+            raise turn.exc
+        yield {"contentBlockStop": {}}
+        yield {"messageStop": {"stopReason": "end_turn"}}
+        yield {
+            "metadata": {
+                "usage": {"inputTokens": 1, "outputTokens": len(pieces), "totalTokens": 1 + len(pieces)},
+                "metrics": {"latencyMs": 1},
+            }
+        }
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials, a fixed region and model id, nothing from the developer's shell or ~/.aws."""
+    for key in list(__import__("os").environ):
+        if key.startswith("AWS_") or key in ("MODEL_ID", "MAX_PROMPT_CHARS", "MODEL_READ_TIMEOUT_SECONDS"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDSTEP0TEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "step0-test-secret")
+    monkeypatch.setenv("AWS_REGION", TEST_REGION)
+    monkeypatch.setenv("MODEL_ID", TEST_MODEL_ID)
+
+
+@pytest.fixture
+def step0(aws_env: None) -> Iterator[ModuleType]:
+    """The step 0 module with a fresh agent before and after the test."""
+    module = load_step0()
+    module.reset_agent()
+    yield module
+    module.reset_agent()
+
+
+@pytest.fixture
+def client(step0: ModuleType) -> Iterator[TestClient]:
+    with TestClient(step0.app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def script(step0: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Install a ScriptedModel as the agent's model: script(["Hel", "lo"], Fail(...), ...)."""
+
+    def install(*turns: Any) -> ScriptedModel:
+        model = ScriptedModel(*turns)
+        monkeypatch.setattr(step0, "build_model", lambda settings: model)
+        step0.reset_agent()
+        return model
+
+    return install
+
+
+def sse_events(text: str) -> list[dict[str, Any]]:
+    """Parse a text/event-stream body into its JSON `data:` payloads."""
+    return [json.loads(line[len("data: ") :]) for line in text.splitlines() if line.startswith("data: ")]

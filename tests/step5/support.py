@@ -1,0 +1,64 @@
+"""Helpers for the step 5 tests: the Lambda module, API Gateway event fixtures, a Lambda context."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from devtools.runtime_emulator import runtime_arn
+from devtools.serve import ROOT
+
+STEP5 = ROOT / "5_api_gateway_proxy"
+EVENTS = Path(__file__).parent / "events"
+STEP4_ARN = runtime_arn("step4_dynamodb_sink-local")
+TEST_AGENT_ARN = runtime_arn("step5_test_agent-local")
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:agentcore-proxy"
+
+
+def _load_lambda_module() -> Any:
+    # Imported by path under its own name, as Lambda does with `lambda_proxy.handler`.
+    if "lambda_proxy" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("lambda_proxy", STEP5 / "lambda_proxy.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["lambda_proxy"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["lambda_proxy"]
+
+
+lambda_proxy = _load_lambda_module()
+
+
+class FakeContext:
+    """The Lambda context attributes the handler reads."""
+
+    def __init__(self, function_arn: str = FUNCTION_ARN) -> None:
+        self.invoked_function_arn = function_arn
+        self.aws_request_id = "lambda-request-0001"
+        self.function_name = function_arn.rsplit(":", 1)[-1]
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 28_000
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    """Return the recorded POST /calculate event with some keys replaced."""
+    base = json.loads((EVENTS / "calculate_post.json").read_text())
+    base = copy.deepcopy(base)
+    base.update(changes)
+    return base
+
+
+def with_header(evt: dict[str, Any], name: str, value: str | None) -> dict[str, Any]:
+    """Set (or with None remove) a header in both header maps, as API Gateway would send it."""
+    for key in [k for k in evt["headers"] if k.lower() == name.lower()]:
+        del evt["headers"][key]
+        del evt["multiValueHeaders"][key]
+    if value is not None:
+        evt["headers"][name] = value
+        evt["multiValueHeaders"][name] = [value]
+    return evt

@@ -1,0 +1,438 @@
+"""The Lambda proxy's handler with botocore's Stubber (and, for timeouts, botocore's before-send hook)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from botocore.response import StreamingBody
+from botocore.stub import ANY, Stubber
+from urllib3.response import HTTPResponse
+
+from tests.step5.support import FUNCTION_ARN, STEP4_ARN, FakeContext, event, lambda_proxy, with_header
+
+pytestmark = pytest.mark.usefixtures("lambda_env")
+
+REQUEST_ID = "c0ffee00-1111-4222-8333-444455556666"
+
+
+def body_of(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response["body"] else None
+
+
+def stream(data: bytes) -> StreamingBody:
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def ok_response(data: bytes, content_type: str = "application/json", status: int = 200) -> dict[str, Any]:
+    return {
+        "response": stream(data),
+        "contentType": content_type,
+        "statusCode": status,
+        "runtimeSessionId": "s" * 40,
+    }
+
+
+@pytest.fixture
+def stubber() -> Iterator[Stubber]:
+    """The container's real client (built by the module, with its Config and hooks), stubbed."""
+    client = lambda_proxy.runtime_client()
+    with Stubber(client) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
+
+
+def expect_call(stubber: Stubber, response: dict[str, Any], payload: Any = ANY, session: Any = ANY) -> None:
+    stubber.add_response(
+        "invoke_agent_runtime",
+        response,
+        {
+            "agentRuntimeArn": STEP4_ARN,
+            "qualifier": "DEFAULT",
+            "runtimeSessionId": session,
+            "contentType": "application/json",
+            "accept": "application/json, text/event-stream",
+            "payload": payload,
+        },
+    )
+
+
+def test_json_answer_is_wrapped_with_the_request_id(stubber: Stubber) -> None:
+    agent = {"result": 10, "dynamodb_stored": True, "item_id": "abc"}
+    expect_call(stubber, ok_response(json.dumps(agent).encode()), payload=b'{"prompt":{"a":5,"b":5}}')
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert body_of(response) == {"success": True, "data": agent, "request_id": REQUEST_ID}
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert response["headers"]["X-Request-Id"] == REQUEST_ID
+    assert response["headers"]["Access-Control-Allow-Origin"] == "*"
+    assert response["isBase64Encoded"] is False
+
+
+def test_calculate_forwards_only_the_prompt(stubber: Stubber) -> None:
+    # "mode" and "job_status" belong to /jobs; /calculate must not start or read jobs in the runtime.
+    expect_call(stubber, ok_response(b'{"result":3}'), payload=b'{"prompt":{"a":1,"b":2}}')
+
+    body = '{"prompt": {"a": 1, "b": 2}, "mode": "async", "job_status": "x", "extra": 1}'
+    response = lambda_proxy.handler(event(body=body), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["data"] == {"result": 3}
+
+
+def test_decimals_stay_exact_both_ways(stubber: Stubber) -> None:
+    expect_call(stubber, ok_response(b'{"result":0.3}'), payload=b'{"prompt":{"a":0.1,"b":0.2}}')
+
+    response = lambda_proxy.handler(event(body='{"prompt": {"a": 0.1, "b": 0.2}}'), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert '"data":{"result":0.3}' in response["body"]
+
+
+def test_base64_body_is_decoded(stubber: Stubber) -> None:
+    expect_call(stubber, ok_response(b'{"result":3}'), payload=b'{"prompt":{"a":1,"b":2}}')
+    raw = base64.b64encode(b'{"prompt": {"a": 1, "b": 2}}').decode()
+
+    response = lambda_proxy.handler(event(body=raw, isBase64Encoded=True), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["data"] == {"result": 3}
+
+
+def test_sse_answer_is_assembled_from_data_lines(stubber: Stubber) -> None:
+    sse = (
+        b": keep-alive comment\n\n"
+        b'data: {"partial": 1}\n\n'
+        b"event: message\n"
+        b'data: {"result":\n'
+        b"data:  3}\n\n"
+        b"data: plain text\n\n"
+    )
+    expect_call(stubber, ok_response(sse, "text/event-stream; charset=utf-8"))
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["data"] == [{"partial": 1}, {"result": 3}, "plain text"]
+
+
+def test_generated_session_ids_are_valid_and_fresh(stubber: Stubber) -> None:
+    expect_call(stubber, ok_response(b"{}"))
+    expect_call(stubber, ok_response(b"{}"))
+
+    first = lambda_proxy.handler(event(), FakeContext())["headers"]["X-Session-Id"]
+    second = lambda_proxy.handler(event(), FakeContext())["headers"]["X-Session-Id"]
+
+    assert first != second
+    for session in (first, second):
+        assert 33 <= len(session) <= 256
+        assert lambda_proxy.SESSION_ID_RE.fullmatch(session)
+
+
+def test_callers_session_id_is_kept(stubber: Stubber) -> None:
+    session = "my-conversation-0123456789abcdef0123456789"
+    expect_call(stubber, ok_response(b"{}"), session=session)
+
+    response = lambda_proxy.handler(with_header(event(), "X-Session-Id", session), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert response["headers"]["X-Session-Id"] == session
+
+
+@pytest.mark.parametrize(
+    "session",
+    ["too-short", "x" * 257, "has spaces in it and is long enough to pass", "bad\u00e9" + "a" * 40],
+)
+def test_invalid_session_id_is_refused_before_any_call(stubber: Stubber, session: str) -> None:
+    response = lambda_proxy.handler(with_header(event(), "X-Session-Id", session), FakeContext())
+
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["field"] == "headers.X-Session-Id"
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code", "field"),
+    [
+        ({"body": None}, 400, "InvalidInput", "$"),
+        ({"body": ""}, 400, "InvalidInput", "$"),
+        ({"body": "{not json"}, 400, "InvalidInput", "$"),
+        ({"body": "%%%", "isBase64Encoded": True}, 400, "InvalidInput", "$"),
+        ({"body": '{"prompt": {"a": "1", "b": 2}}'}, 400, "InvalidInput", "prompt.a"),
+        ({"body": '{"prompt": {"a": 1}}'}, 400, "InvalidInput", "prompt.b"),
+        ({"body": '{"prompt": {"a": true, "b": 2}}'}, 400, "InvalidInput", "prompt.a"),
+        ({"body": '{"prompt": {"a": NaN, "b": 2}}'}, 400, "InvalidInput", "prompt.a"),
+        ({"body": "[1, 2]"}, 400, "InvalidInput", "$"),
+        ({"body": '{"prompt": "1 + 2"}'}, 400, "InvalidInput", "prompt"),
+        ({"body": '{"prompt": {"a": 1, "b": 2}}' + " " * (1024 * 1024)}, 413, "PayloadTooLarge", "$"),
+    ],
+)
+def test_bad_input_gets_the_shared_envelope_and_no_call(
+    stubber: Stubber, changes: dict[str, Any], status: int, code: str, field: str
+) -> None:
+    response = lambda_proxy.handler(event(**changes), FakeContext())
+
+    assert response["statusCode"] == status
+    error = body_of(response)["error"]
+    assert (error["code"], error["field"], error["request_id"]) == (code, field, REQUEST_ID)
+    assert error["message"]
+
+
+def test_invalid_input_body_matches_shared_errors(stubber: Stubber) -> None:
+    from shared.errors import InvalidInput
+    from shared.validation import parse_sum_request
+
+    try:
+        parse_sum_request({"prompt": {"a": "1", "b": 2}})
+    except InvalidInput as exc:
+        expected = exc.to_body()
+    expected["error"]["request_id"] = REQUEST_ID
+
+    response = lambda_proxy.handler(event(body='{"prompt": {"a": "1", "b": 2}}'), FakeContext())
+
+    assert body_of(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/x-www-form-urlencoded", 415),
+        ("text/plain", 415),
+        ("application/json; charset=utf-8", 200),
+        ("application/vnd.api+json", 200),
+        (None, 200),
+    ],
+)
+def test_content_type(stubber: Stubber, content_type: str | None, status: int) -> None:
+    if status == 200:
+        expect_call(stubber, ok_response(b'{"result":10}'))
+
+    response = lambda_proxy.handler(with_header(event(), "Content-Type", content_type), FakeContext())
+
+    assert response["statusCode"] == status
+    if status == 415:
+        assert body_of(response)["error"]["code"] == "UnsupportedMediaType"
+
+
+def test_options_reaching_the_lambda_is_answered_without_a_call(stubber: Stubber) -> None:
+    response = lambda_proxy.handler(event(httpMethod="OPTIONS", body=None), FakeContext())
+
+    assert response["statusCode"] == 204
+    assert "POST" in response["headers"]["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(
+    ("method", "resource", "status", "code"),
+    [("GET", "/calculate", 405, "MethodNotAllowed"), ("POST", "/nothing", 404, "NotFound")],
+)
+def test_unknown_routes(stubber: Stubber, method: str, resource: str, status: int, code: str) -> None:
+    response = lambda_proxy.handler(event(httpMethod=method, resource=resource, path=resource), FakeContext())
+
+    assert response["statusCode"] == status
+    assert body_of(response)["error"]["code"] == code
+    if status == 405:
+        assert response["headers"]["Allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("service_code", "http_status", "status", "code", "retry_after"),
+    [
+        ("ValidationException", 400, 502, "RuntimeRejectedRequest", None),
+        ("AccessDeniedException", 403, 502, "RuntimeAccessDenied", None),
+        ("ResourceNotFoundException", 404, 502, "RuntimeNotFound", None),
+        ("RuntimeClientError", 424, 502, "RuntimeClientError", None),
+        ("ThrottlingException", 429, 429, "Throttled", "1"),
+        ("ServiceQuotaExceededException", 402, 503, "RuntimeQuotaExceeded", "30"),
+        ("RetryableConflictException", 409, 503, "RuntimeBusy", "2"),
+        ("InternalServerException", 500, 503, "RuntimeUnavailable", "2"),
+    ],
+)
+def test_runtime_errors_are_mapped_without_their_text(
+    stubber: Stubber, service_code: str, http_status: int, status: int, code: str, retry_after: str | None
+) -> None:
+    stubber.add_client_error(
+        "invoke_agent_runtime",
+        service_error_code=service_code,
+        service_message="arn:aws:iam::123456789012:role/secret-role is not authorized",
+        http_status_code=http_status,
+    )
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == status
+    assert body_of(response)["error"]["code"] == code
+    assert response["headers"].get("Retry-After") == retry_after
+    assert "secret-role" not in response["body"]
+
+
+def test_agent_4xx_is_passed_through_with_its_body(stubber: Stubber) -> None:
+    agent_body = {"error": {"code": "Conflict", "message": "already handled", "field": "prompt"}}
+    # The after-call hook puts the agent's JSON body here when the HTTP layer is real (see e2e tests).
+    stubber.add_client_error(
+        "invoke_agent_runtime", service_error_code="409", http_status_code=409,
+        service_error_meta={"AgentBody": agent_body},
+    )  # fmt: skip
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 409
+    assert body_of(response) == {"error": {**agent_body["error"], "request_id": REQUEST_ID}}
+
+
+@pytest.mark.parametrize(
+    ("agent_status", "status", "code", "retry_after"),
+    [
+        (500, 502, "AgentFailed", None),
+        (503, 503, "AgentUnavailable", "2"),
+        (400, 502, "AgentRejectedRequest", None),
+    ],
+)
+def test_agent_failures_without_an_envelope(
+    stubber: Stubber, agent_status: int, status: int, code: str, retry_after: str | None
+) -> None:
+    stubber.add_client_error(
+        "invoke_agent_runtime", service_error_code=str(agent_status), http_status_code=agent_status
+    )
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == status
+    assert body_of(response)["error"]["code"] == code
+    assert response["headers"].get("Retry-After") == retry_after
+
+
+def test_non_2xx_status_code_in_a_response_is_not_success(stubber: Stubber) -> None:
+    agent_body = {"error": {"code": "NotFound", "message": "no such record", "field": "id"}}
+    expect_call(stubber, ok_response(json.dumps(agent_body).encode(), status=404))
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 404
+    assert body_of(response)["error"]["code"] == "NotFound"
+    assert "success" not in body_of(response)
+
+
+def test_non_json_answer_is_a_bad_gateway(stubber: Stubber) -> None:
+    expect_call(stubber, ok_response(b"<html>oops</html>"))
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 502
+    assert body_of(response)["error"]["code"] == "AgentResponseInvalid"
+
+
+class SendRecorder:
+    """botocore's before-send hook: count attempts, answer with an exception or a raw HTTP response."""
+
+    def __init__(self, outcome: Any) -> None:
+        self.outcome = outcome
+        self.attempts = 0
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        self.attempts += 1
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        status, headers, body = self.outcome
+        raw = HTTPResponse(body=io.BytesIO(body), status=status, headers=headers, preload_content=False)
+        return AWSResponse(request.url, status, headers, raw)
+
+
+def install(recorder: SendRecorder) -> None:
+    client = lambda_proxy.runtime_client()
+    client.meta.events.register("before-send.bedrock-agentcore.InvokeAgentRuntime", recorder)
+
+
+def test_read_timeout_is_504_and_not_retried() -> None:
+    recorder = SendRecorder(ReadTimeoutError(endpoint_url="https://runtime.local"))
+    install(recorder)
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 504
+    assert body_of(response)["error"]["code"] == "RuntimeTimeout"
+    # A retry would run the agent again after API Gateway's clock is spent.
+    assert recorder.attempts == 1
+
+
+def test_connect_timeout_is_retried_then_502() -> None:
+    recorder = SendRecorder(ConnectTimeoutError(endpoint_url="https://runtime.local"))
+    install(recorder)
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 502
+    assert body_of(response)["error"]["code"] == "RuntimeUnreachable"
+    assert recorder.attempts == lambda_proxy.DEFAULT_MAX_ATTEMPTS
+
+
+def test_agent_error_body_is_read_from_the_real_http_response() -> None:
+    agent_body = {"error": {"code": "Conflict", "message": "already handled", "field": "prompt"}}
+    recorder = SendRecorder((409, {"Content-Type": "application/json"}, json.dumps(agent_body).encode()))
+    install(recorder)
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 409
+    assert body_of(response)["error"]["message"] == "already handled"
+    assert recorder.attempts == 1
+
+
+def test_throttling_is_retried_by_botocore_then_429() -> None:
+    throttled = (429, {"x-amzn-errortype": "ThrottlingException"}, b'{"message": "slow down"}')
+    recorder = SendRecorder(throttled)
+    install(recorder)
+
+    response = lambda_proxy.handler(event(), FakeContext())
+
+    assert response["statusCode"] == 429
+    assert response["headers"]["Retry-After"] == "1"
+    assert recorder.attempts == lambda_proxy.DEFAULT_MAX_ATTEMPTS
+
+
+def test_client_config_is_explicit() -> None:
+    config = lambda_proxy.runtime_client().meta.config
+
+    assert config.read_timeout == lambda_proxy.DEFAULT_READ_TIMEOUT < 29
+    assert config.connect_timeout == lambda_proxy.DEFAULT_CONNECT_TIMEOUT
+    assert config.retries == {"mode": "standard", "total_max_attempts": lambda_proxy.DEFAULT_MAX_ATTEMPTS}
+    assert lambda_proxy.runtime_client() is lambda_proxy.runtime_client()
+
+
+def test_runtime_arn_from_id_and_function_arn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGENT_RUNTIME_ARN")
+    monkeypatch.setenv("AGENT_RUNTIME_ID", "step4_dynamodb_sink-AbCd012345")
+    function_arn = "arn:aws-cn:lambda:cn-north-1:210987654321:function:proxy:live"
+
+    settings = lambda_proxy.ProxySettings.from_env(function_arn)
+
+    assert settings.runtime_arn == (
+        "arn:aws-cn:bedrock-agentcore:cn-north-1:210987654321:runtime/step4_dynamodb_sink-AbCd012345"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "AGENT_RUNTIME_ARN"),
+        ({"AGENT_RUNTIME_ARN": "arn:aws:lambda:us-east-1:1:function:x"}, "AGENT_RUNTIME_ARN"),
+    ],
+)
+def test_missing_or_bad_runtime_configuration_is_named(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], variable: str
+) -> None:
+    monkeypatch.delenv("AGENT_RUNTIME_ARN")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    response = lambda_proxy.handler(event(), FakeContext(FUNCTION_ARN))
+
+    assert response["statusCode"] == 500
+    error = body_of(response)["error"]
+    assert (error["code"], error["variable"]) == ("ConfigurationError", variable)

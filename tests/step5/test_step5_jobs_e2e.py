@@ -1,0 +1,177 @@
+"""Async jobs end to end over loopback: the local API Gateway (proxy in its own process), the local AgentCore
+data plane, the step 4 agent under uvicorn, moto's DynamoDB. Jobs are submitted with POST /jobs and polled
+with GET /jobs/{id}, which reads DynamoDB and never invokes the runtime."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from devtools.apigw import ApiGatewayProcess
+from devtools.emulator import EmbeddedAws, Resources
+from devtools.runtime_emulator import RuntimeEmulator
+from devtools.serve import StepServer
+from tests.step5.http_client import call
+from tests.step5.support import STEP4_ARN, lambda_proxy
+
+POLL_TIMEOUT = 20.0
+
+
+@pytest.fixture(scope="module")
+def jobs_front(aws: EmbeddedAws, sinks: Resources, emulator: RuntimeEmulator) -> Iterator[ApiGatewayProcess]:
+    """The proxy as a Lambda-like process: a function's environment plus local endpoints."""
+    env = {k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"}
+    env.update(emulator.env())
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = aws.endpoint_url
+    env["AGENT_RUNTIME_ARN"] = STEP4_ARN
+    env[lambda_proxy.JOBS_TABLE_NAME] = sinks.table_name
+    with ApiGatewayProcess(env=env) as front:
+        yield front
+
+
+def poll(front: ApiGatewayProcess, location: str, timeout: float = POLL_TIMEOUT) -> list[dict[str, Any]]:
+    """GET the job until it ends; return every view seen (bounded in time)."""
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, _, body = call(f"{front.url}{location}", method="GET")
+        assert status == 200, body
+        seen.append(body)
+        if body["status"] in ("SUCCEEDED", "FAILED"):
+            return seen
+        time.sleep(0.1)
+    raise AssertionError(f"{location} did not finish in {timeout} s; last seen {seen[-1:]}")
+
+
+def item(aws: EmbeddedAws, sinks: Resources, key: str) -> dict[str, Any]:
+    got = aws.client("dynamodb").get_item(
+        TableName=sinks.table_name, Key={"id": {"S": key}}, ConsistentRead=True
+    )
+    return {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+
+
+def test_job_submitted_polled_and_its_item_written(
+    jobs_front: ApiGatewayProcess,
+    emulator: RuntimeEmulator,
+    step4: StepServer,
+    aws: EmbeddedAws,
+    sinks: Resources,
+) -> None:
+    status, headers, job = call(f"{jobs_front.url}/jobs", {"prompt": {"a": 7, "b": 2}, "delay_seconds": 1})
+
+    assert status == 202
+    assert job["status"] == "PENDING" and job["input"] == {"a": 7, "b": 2}
+    assert headers["Location"] == f"/jobs/{job['job_id']}"
+    # The job's session is busy (HealthyBusy keeps its microVM) while the work runs.
+    assert step4.ping()["status"] == "HealthyBusy"
+    [invocation] = [i for i in emulator.invocations if i.session_id == headers["X-Session-Id"]]
+    assert invocation.runtime_arn == STEP4_ARN
+    invoked = len(emulator.invocations)
+
+    seen = poll(jobs_front, headers["Location"])
+
+    done = seen[-1]
+    assert done["status"] == "SUCCEEDED", done
+    assert done["result"] == 9 and done["job_id"] == job["job_id"]
+    assert {view["status"] for view in seen} <= {"PENDING", "RUNNING", "SUCCEEDED"}
+    assert "RUNNING" in {view["status"] for view in seen}, "the 1 s delay is visible while polling"
+    # Polling reads DynamoDB only: not one more runtime invocation.
+    assert len(emulator.invocations) == invoked
+    result = item(aws, sinks, done["item_id"])
+    assert (result["input_a"], result["input_b"], result["result"]) == ("7", "2", "9")
+    record = item(aws, sinks, f"job#{job['job_id']}")
+    assert (record["status"], record["session_id"]) == ("SUCCEEDED", headers["X-Session-Id"])
+
+
+def test_same_idempotency_key_gives_the_same_job_and_one_item(
+    jobs_front: ApiGatewayProcess, emulator: RuntimeEmulator, aws: EmbeddedAws, sinks: Resources
+) -> None:
+    body = {"prompt": {"a": 40, "b": 2}, "idempotency_key": f"order-{uuid.uuid4()}"}
+
+    first = call(f"{jobs_front.url}/jobs", body)
+    second = call(f"{jobs_front.url}/jobs", body)
+
+    assert (first[0], second[0]) == (202, 200)
+    assert first[2]["job_id"] == second[2]["job_id"]
+    assert first[1]["Location"] == second[1]["Location"]
+    # Each request had its own fresh session; only the first started work.
+    assert first[1]["X-Session-Id"] != second[1]["X-Session-Id"]
+    done = poll(jobs_front, first[1]["Location"])[-1]
+    assert done["status"] == "SUCCEEDED" and done["result"] == 42
+    assert done["idempotency_key"] == body["idempotency_key"]
+    scanned = aws.client("dynamodb").scan(
+        TableName=sinks.table_name,
+        ConsistentRead=True,
+        FilterExpression="request_id = :r",
+        ExpressionAttributeValues={":r": {"S": done["job_id"]}},
+    )["Items"]
+    assert [i["id"]["S"] for i in scanned] == [done["item_id"]], "exactly one result item for the job"
+
+
+def test_location_resolves_under_the_stage(jobs_front: ApiGatewayProcess) -> None:
+    status, headers, job = call(f"{jobs_front.url}/jobs", {"prompt": {"a": 1, "b": 1}})
+
+    got, _, view = call(f"{jobs_front.url}{headers['Location']}", method="GET")
+
+    assert status == 202
+    assert got == 200 and view["job_id"] == job["job_id"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        (f"/jobs/{uuid.uuid4()}", 404, "NotFound"),
+        ("/jobs/has%20space", 400, "InvalidInput"),
+        ("/jobs/job%23abc", 400, "InvalidInput"),
+        ("/jobs/" + "x" * 129, 400, "InvalidInput"),
+    ],
+)
+def test_unknown_and_malformed_ids_never_reach_the_runtime(
+    jobs_front: ApiGatewayProcess, emulator: RuntimeEmulator, path: str, status: int, code: str
+) -> None:
+    before = len(emulator.invocations)
+
+    got, headers, body = call(f"{jobs_front.url}{path}", method="GET")
+
+    assert got == status
+    assert body["error"]["code"] == code
+    assert body["error"]["field"] == "path.id"
+    assert body["error"]["request_id"] == headers["X-Request-Id"]
+    assert len(emulator.invocations) == before
+
+
+def test_bad_job_request_is_refused_before_the_runtime(
+    jobs_front: ApiGatewayProcess, emulator: RuntimeEmulator
+) -> None:
+    before = len(emulator.invocations)
+
+    got, _, body = call(f"{jobs_front.url}/jobs", {"prompt": {"a": 1, "b": 2}, "delay_seconds": -5})
+
+    assert got == 400 and body["error"]["field"] == "delay_seconds"
+    assert len(emulator.invocations) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("DELETE", "/jobs/abc"), ("GET", "/jobs"), ("POST", "/jobs/abc"), ("GET", "/jobs/a/b")],
+)
+def test_undeclared_methods_and_paths_are_answered_by_api_gateway(
+    jobs_front: ApiGatewayProcess, method: str, path: str
+) -> None:
+    body = {"prompt": {"a": 1, "b": 2}} if method == "POST" else None
+
+    status, _, answer = call(f"{jobs_front.url}{path}", body, method=method)
+
+    assert status == 403
+    assert answer == {"message": "Missing Authentication Token"}
+
+
+def test_preflight_for_a_job_allows_get(jobs_front: ApiGatewayProcess) -> None:
+    status, headers, _ = call(f"{jobs_front.url}/jobs/abc", method="OPTIONS")
+
+    assert status == 200
+    assert headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
