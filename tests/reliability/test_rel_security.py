@@ -13,7 +13,7 @@ from .conftest import ROOT
 
 
 def _targets() -> list[str]:
-    steps = sorted(p.parent.name for p in ROOT.glob("[0-9]_*/agent.py"))
+    steps = sorted(p.name for p in ROOT.glob("[0-9]_*") if p.is_dir())
     return ["shared", *steps]
 
 
