@@ -20,7 +20,7 @@ PAYLOAD = {"prompt": {"a": 1, "b": 2}}
 
 # The serving command of the steps' Dockerfiles (without opentelemetry-instrument: ADOT is not in
 # the dev environment, and it wraps the same process in the same way for every variant).
-DOCKERFILE_UVICORN = ("--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning")
+DOCKERFILE_UVICORN = ("--loop", "asyncio", "--http", "httptools", "--no-access-log", "--log-level", "warning")
 
 
 @dataclass(frozen=True)

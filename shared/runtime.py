@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 from collections.abc import Callable
@@ -158,6 +159,9 @@ def endpoint(func: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
             return result
         return json_response(result)
 
+    # The SDK calls inspect.signature on the entrypoint for every request (to see whether it takes a
+    # context); a precomputed signature spares it unwrapping and rebuilding it each time.
+    wrapper.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
     return wrapper
 
 
