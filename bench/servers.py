@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from devtools.serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -57,13 +58,6 @@ BARE = App("bare BedrockAgentCoreApp", BENCH, "bare_app")
 def step_apps() -> list[App]:
     """Every numbered step folder with an agent.py (0_..., 5_... join as they land)."""
     return [App(p.parent.name, p.parent) for p in sorted(ROOT.glob("[0-9]_*/agent.py"))]
-
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:

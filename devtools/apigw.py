@@ -26,11 +26,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from devtools.httpserver import LoopbackHttpServer
 from devtools.serve import ROOT, ChildProcess
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -74,8 +74,10 @@ class Route:
         self.pattern = re.compile(f"^{regex}$")
 
 
-class LocalApiGateway:
+class LocalApiGateway(LoopbackHttpServer):
     """A ThreadingHTTPServer on 127.0.0.1 that turns HTTP requests into proxy events for a handler."""
+
+    thread_name = "local-apigw"
 
     def __init__(
         self,
@@ -104,48 +106,23 @@ class LocalApiGateway:
         self.function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{function_name}"
         # The latest events handed to the handler, for tests.
         self.events: deque[dict[str, Any]] = deque(maxlen=100)
-        self._port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(port)
         self.url = ""
 
-    def start(self) -> LocalApiGateway:
-        """Serve in a background thread and return self; `url` is the stage's invoke URL."""
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler, bound to this front."""
         front = self
 
         class RequestHandler(_RequestHandler):
             owner = front
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), RequestHandler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
+        return RequestHandler
+
+    def start(self) -> LocalApiGateway:
+        """Serve in a background thread and return self; `url` is the stage's invoke URL."""
+        host, port = self.serve()
         self.url = f"http://{host}:{port}/{self.stage}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-apigw", daemon=True)
-        self._thread.start()
         return self
-
-    def stop(self) -> None:
-        """Stop the server."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def wait(self) -> None:
-        """Block until the server stops (the CLI)."""
-        if self._thread is not None:
-            self._thread.join()
-
-    def __enter__(self) -> LocalApiGateway:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def cors_headers(self) -> dict[str, str]:
         """Headers API Gateway adds to its own answers (preflight, 403, 504)."""

@@ -17,10 +17,11 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from devtools.httpserver import LoopbackHttpServer
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
@@ -56,8 +57,10 @@ class Fault:
     message: str
 
 
-class RuntimeEmulator:
+class RuntimeEmulator(LoopbackHttpServer):
     """A ThreadingHTTPServer on 127.0.0.1 serving InvokeAgentRuntime for the runtimes it knows."""
+
+    thread_name = "runtime-emulator"
 
     def __init__(
         self,
@@ -78,8 +81,7 @@ class RuntimeEmulator:
         self.invocations: list[Invocation] = []
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.endpoint_url = ""
 
     def inject(
@@ -89,40 +91,20 @@ class RuntimeEmulator:
         with self._lock:
             self._faults.extend(Fault(code, status, message) for _ in range(times))
 
-    def start(self) -> RuntimeEmulator:
-        """Start serving on an ephemeral loopback port and return self."""
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler, bound to this emulator."""
         emulator = self
 
         class Handler(_Handler):
             owner = emulator
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
+        return Handler
+
+    def start(self) -> RuntimeEmulator:
+        """Start serving on an ephemeral loopback port and return self."""
+        host, port = self.serve()
         self.endpoint_url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="runtime-emulator", daemon=True
-        )
-        self._thread.start()
         return self
-
-    def stop(self) -> None:
-        """Stop the server."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> RuntimeEmulator:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def env(self) -> dict[str, str]:
         """Return the variables that point a boto3 bedrock-agentcore client at this emulator."""
