@@ -16,17 +16,16 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from .arithmetic import Number
 from .errors import AppError, InvalidInput, NotFound
 from .records import SumRecord, iso_utc, utc_now
 from .settings import MAX_DELAY_SECONDS
-from .sinks import error_code, translate_errors
+from .sinks import error_code, to_attribute, translate_errors
 
 logger = logging.getLogger(__name__)
-_serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 
 PENDING, RUNNING, SUCCEEDED, FAILED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED"
@@ -165,7 +164,7 @@ class JobStore:
             with translate_errors("DynamoDB table", self._table):
                 self._client.put_item(
                     TableName=self._table,
-                    Item={k: _serialize(v) for k, v in item.items()},
+                    Item={k: to_attribute(v) for k, v in item.items()},
                     # Conditional: concurrent submissions with one key start the work exactly once.
                     ConditionExpression="attribute_not_exists(id)",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -203,7 +202,7 @@ class JobStore:
                 Key={"id": {"S": JOB_KEY_PREFIX + job_id}},
                 UpdateExpression=expression,
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues={f":v{i}": _serialize(v) for i, v in enumerate(values.values())},
+                ExpressionAttributeValues={f":v{i}": to_attribute(v) for i, v in enumerate(values.values())},
                 ConditionExpression="attribute_exists(id)",
             )
 

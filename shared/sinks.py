@@ -124,7 +124,7 @@ class S3Writer:
         return key
 
 
-def _dynamodb_value(value: Any) -> Any:
+def dynamodb_value(value: Any) -> Any:
     """Give boto3's serializer a number it accepts: plain zero, no surplus trailing zeros."""
     if isinstance(value, (int, decimal.Decimal)) and not isinstance(value, bool):
         number = decimal.Decimal(value)
@@ -134,6 +134,11 @@ def _dynamodb_value(value: Any) -> Any:
         if len(number.as_tuple().digits) > _DYNAMODB_DIGITS:
             return number.normalize(_TRIM_CONTEXT)
     return value
+
+
+def to_attribute(value: Any) -> dict[str, Any]:
+    """Serialize one value as a DynamoDB attribute value, numbers made acceptable first."""
+    return dict(_serialize(dynamodb_value(value)))
 
 
 class DynamoDbWriter:
@@ -151,7 +156,7 @@ class DynamoDbWriter:
             with translate_errors("DynamoDB table", self._table_name):
                 self._client.put_item(
                     TableName=self._table_name,
-                    Item={name: _serialize(_dynamodb_value(value)) for name, value in item.items()},
+                    Item={name: to_attribute(value) for name, value in item.items()},
                     ConditionExpression="attribute_not_exists(id)",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )

@@ -222,3 +222,13 @@ class _Raw:
 
     def stream(self, **_):
         yield self._body
+
+
+@pytest.mark.parametrize(("a", "b", "result"), [(10**60, 0, 10**60), (0, 0, 0)])
+def test_storable_numbers_with_many_trailing_zeros_work_as_jobs(a, b, result, resources, aws_env) -> None:
+    client = step_client(STEP)
+    response = client.post("/invocations", json={"prompt": {"a": a, "b": b}, "mode": "async"})
+    assert response.status_code == 202, response.text
+    done = wait_for(client, response.json()["job_id"])
+    assert done["status"] == "SUCCEEDED" and done["result"] == result
+    wait_idle(client)
