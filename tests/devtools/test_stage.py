@@ -100,3 +100,14 @@ def test_staged_copies_are_git_ignored() -> None:
         ["git", "check-ignore", "-q", "1_compute_without_model/shared/errors.py"], cwd=ROOT, check=False
     )
     assert ignored.returncode == 0
+
+
+@pytest.mark.parametrize("step", ["0_run_default_agentcore", *ALL_STEPS[1:]])
+def test_step_dockerfiles_stay_identical(step: str) -> None:
+    # The toolkit builds each folder alone, so every step carries its own copy: keep them in step.
+    def significant(path: Path) -> list[str]:
+        return [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+    assert significant(ROOT / step / "Dockerfile") == significant(
+        ROOT / "1_compute_without_model" / "Dockerfile"
+    )
