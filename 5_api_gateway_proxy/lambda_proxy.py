@@ -19,15 +19,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ParamValidationError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from shared.errors import AppError, ConfigurationError, InvalidInput, NotFound
-from shared.jobs import JOB_KEY_PREFIX, check_job_id, job_view, parse_job_options
+from shared.aws import new_client
+from shared.errors import AppError, ConfigurationError, InvalidInput, NotFound, SinkThrottled, SinkWriteFailed
+from shared.jobs import JobStore, check_job_id, job_view, parse_job_options
 from shared.jsonnum import dumps_exact, loads_exact
+from shared.settings import int_setting, require
 from shared.validation import parse_sum_request
 
 logger = logging.getLogger("lambda_proxy")
@@ -181,24 +181,15 @@ def _arn_from_runtime_id(runtime_id: str, function_arn: str | None) -> str:
     return f"arn:{partition}:bedrock-agentcore:{region}:{account}:runtime/{runtime_id}"
 
 
-def _int_env(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ConfigurationError(f"{name} must be an integer from {low} to {high}", variable=name)
-    return int(raw)
-
-
 def runtime_config() -> Config:
     """Return the botocore Config for InvokeAgentRuntime: read timeout under API Gateway's 29 s."""
     return Config(
-        connect_timeout=_int_env(RUNTIME_CONNECT_TIMEOUT_SECONDS, DEFAULT_CONNECT_TIMEOUT, 1, 10),
-        read_timeout=_int_env(RUNTIME_READ_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT, 1, 900),
+        connect_timeout=int_setting(RUNTIME_CONNECT_TIMEOUT_SECONDS, DEFAULT_CONNECT_TIMEOUT, 1, 10),
+        read_timeout=int_setting(RUNTIME_READ_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT, 1, 900),
         retries={
             "mode": "standard",
             # total_max_attempts counts the first call (max_attempts would count retries only).
-            "total_max_attempts": _int_env(RUNTIME_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS, 1, 5),
+            "total_max_attempts": int_setting(RUNTIME_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS, 1, 5),
         },
         tcp_keepalive=True,
     )
@@ -241,7 +232,7 @@ def runtime_client() -> Any:
     if _client is None:
         with _client_lock:
             if _client is None:
-                client = boto3.session.Session().client("bedrock-agentcore", config=runtime_config())
+                client = new_client("bedrock-agentcore", runtime_config())
                 events = client.meta.events
                 events.register(f"needs-retry.{_OPERATION}", _no_retry_after_read_timeout)
                 events.register(f"after-call.{_OPERATION}", _keep_agent_error_body)
@@ -258,11 +249,7 @@ def jobs_client() -> Any:
     if _jobs_client is None:
         with _client_lock:
             if _jobs_client is None:
-                # Lambda sets AWS_REGION; botocore itself only reads AWS_DEFAULT_REGION (also set there).
-                region = os.environ.get("AWS_REGION", "").strip() or None
-                _jobs_client = boto3.session.Session().client(
-                    "dynamodb", region_name=region, config=JOBS_READ_CONFIG
-                )
+                _jobs_client = new_client("dynamodb", JOBS_READ_CONFIG)
     return _jobs_client
 
 
@@ -543,7 +530,6 @@ def job_id_from_path(request: Request) -> str:
         ) from exc
 
 
-_deserialize = TypeDeserializer().deserialize
 # DynamoDB errors on a job read: (status, our code, message, Retry-After); anything else is 503.
 _JOB_READ_ERRORS: dict[str, tuple[int, str, str, int | None]] = {
     "ProvisionedThroughputExceededException": (503, "JobStoreThrottled", "job reads are throttled", 1),
@@ -556,27 +542,32 @@ _JOB_READ_ERRORS: dict[str, tuple[int, str, str, int | None]] = {
 
 
 def read_job(table: str, job_id: str) -> dict[str, Any]:
-    """GetItem the job record (strongly consistent) and return its public view, or raise NotFound."""
+    """Read the job record with the runtime's own JobStore and return its public view, or raise NotFound."""
     try:
-        got = jobs_client().get_item(
-            TableName=table, Key={"id": {"S": JOB_KEY_PREFIX + job_id}}, ConsistentRead=True
-        )
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        status, our_code, message, retry_after = _JOB_READ_ERRORS.get(
-            code, (503, "JobStoreUnavailable", "the jobs table could not be read; retry later", 2)
-        )
+        record = JobStore(jobs_client(), table).get(job_id)
+    except NotFound as exc:
+        raise NotFound(exc.message, field="path.id", job_id=job_id) from exc
+    except (SinkThrottled, SinkWriteFailed) as exc:
+        code = str(exc.details.get("aws_error_code", ""))
+        if code in _JOB_READ_ERRORS:
+            status, our_code, message, retry_after = _JOB_READ_ERRORS[code]
+        elif isinstance(exc.__cause__, ClientError):
+            status, our_code, message, retry_after = (
+                503,
+                "JobStoreUnavailable",
+                "the jobs table could not be read; retry later",
+                2,
+            )
+        else:
+            status, our_code, message, retry_after = (
+                503,
+                "JobStoreUnavailable",
+                "the jobs table could not be reached; retry later",
+                2,
+            )
         error = UpstreamError(our_code, status, message, retry_after=retry_after)
         error.runtime_error = f"dynamodb:{code}"
         raise error from exc
-    except (ConnectTimeoutError, ReadTimeoutError, BotocoreConnectionError) as exc:
-        raise UpstreamError(
-            "JobStoreUnavailable", 503, "the jobs table could not be reached; retry later", retry_after=2
-        ) from exc
-    item = got.get("Item")
-    if not item:
-        raise NotFound(f"no job with id {job_id}", field="path.id", job_id=job_id)
-    record = {key: _deserialize(value) for key, value in item.items()}
     try:
         return job_view(record)
     except KeyError as exc:
@@ -586,10 +577,7 @@ def read_job(table: str, job_id: str) -> dict[str, Any]:
 def get_job(request: Request) -> Reply:
     """GET /jobs/{id}: the job record from DynamoDB (no runtime call), 404 for an unknown id."""
     job_id = job_id_from_path(request)
-    table = os.environ.get(JOBS_TABLE_NAME, "").strip()
-    if not table:
-        raise ConfigurationError(f"{JOBS_TABLE_NAME} is not set", variable=JOBS_TABLE_NAME)
-    return Reply(200, read_job(table, job_id))
+    return Reply(200, read_job(require(JOBS_TABLE_NAME), job_id))
 
 
 # (method, API Gateway resource) -> route; path parameters arrive in Request.path_parameters.

@@ -25,6 +25,21 @@ _clients: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
+def new_client(service: str, config: Config = SINK_CONFIG) -> Any:
+    """Build a client in AWS_REGION (else botocore's region); a missing region names AWS_REGION."""
+    # AWS_REGION is what Lambda and AgentCore Runtime set; botocore itself reads only
+    # AWS_DEFAULT_REGION and the config file, which remain the fallback.
+    region = os.environ.get("AWS_REGION", "").strip() or None
+    try:
+        # A private session: boto3's default session is not thread-safe to create clients from.
+        return boto3.session.Session().client(service, region_name=region, config=config)
+    except NoRegionError as exc:
+        raise ConfigurationError(
+            "no AWS region is configured; set the environment variable AWS_REGION",
+            variable="AWS_REGION",
+        ) from exc
+
+
 def client(service: str) -> Any:
     """Return this process's client for the service; region and endpoint come from botocore's config."""
     existing = _clients.get(service)
@@ -33,17 +48,7 @@ def client(service: str) -> Any:
     with _lock:
         existing = _clients.get(service)
         if existing is None:
-            try:
-                # A private session: boto3's default session is not thread-safe to create clients from.
-                # AWS_REGION is what Lambda and AgentCore Runtime set; botocore itself reads only
-                # AWS_DEFAULT_REGION and the config file, which remain the fallback.
-                region = os.environ.get("AWS_REGION", "").strip() or None
-                existing = boto3.session.Session().client(service, region_name=region, config=SINK_CONFIG)
-            except NoRegionError as exc:
-                raise ConfigurationError(
-                    "no AWS region is configured; set the environment variable AWS_REGION",
-                    variable="AWS_REGION",
-                ) from exc
+            existing = new_client(service)
             _clients[service] = existing
     return existing
 

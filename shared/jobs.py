@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from .arithmetic import Number
 from .errors import AppError, InvalidInput, NotFound
 from .records import SumRecord, iso_utc, utc_now
-from .settings import MAX_DELAY_SECONDS
+from .settings import DEFAULT_TTL_DAYS, MAX_DELAY_SECONDS
 from .sinks import error_code, to_attribute, translate_errors
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def parse_job_options(payload: dict[str, Any]) -> JobOptions:
 class JobStore:
     """Reads and writes job records in one DynamoDB table."""
 
-    def __init__(self, client: Any, table_name: str, ttl_days: int) -> None:
+    def __init__(self, client: Any, table_name: str, ttl_days: int = DEFAULT_TTL_DAYS) -> None:
         self._client = client
         self._table = table_name
         self._ttl_days = ttl_days
@@ -180,8 +180,8 @@ class JobStore:
         return item, True
 
     def get(self, job_id: str) -> dict[str, Any]:
-        """Return the job record or raise NotFound."""
-        with translate_errors("DynamoDB table", self._table):
+        """Return the job record (strongly consistent read) or raise NotFound."""
+        with translate_errors("DynamoDB table", self._table, action="read"):
             got = self._client.get_item(
                 TableName=self._table, Key={"id": {"S": JOB_KEY_PREFIX + job_id}}, ConsistentRead=True
             )

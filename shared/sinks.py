@@ -46,7 +46,7 @@ def error_code(exc: ClientError) -> str:
 
 
 @contextmanager
-def translate_errors(service: str, resource: str) -> Iterator[None]:
+def translate_errors(service: str, resource: str, action: str = "write") -> Iterator[None]:
     """Turn botocore errors raised inside the block into SinkThrottled or SinkWriteFailed."""
     try:
         yield
@@ -55,7 +55,7 @@ def translate_errors(service: str, resource: str) -> Iterator[None]:
         kind: type[AppError] = SinkThrottled if code in THROTTLING_CODES else SinkWriteFailed
         verb = "was throttled" if kind is SinkThrottled else "failed"
         raise kind(
-            f"the write to {service} {resource} {verb} ({code})",
+            f"the {action} {'from' if action == 'read' else 'to'} {service} {resource} {verb} ({code})",
             service=service,
             resource=resource,
             aws_error_code=code,
@@ -64,7 +64,7 @@ def translate_errors(service: str, resource: str) -> Iterator[None]:
         # Connection and timeout errors: the write may or may not have landed; never claim it did.
         code = type(exc).__name__
         raise SinkWriteFailed(
-            f"the write to {service} {resource} failed ({code})",
+            f"the {action} {'from' if action == 'read' else 'to'} {service} {resource} failed ({code})",
             service=service,
             resource=resource,
             aws_error_code=code,

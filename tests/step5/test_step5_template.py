@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from devtools.cfn import lint_template, load_template, translate_sam
+from shared.jobs import JOB_KEY_PREFIX
 from tests.step5.support import STEP5, lambda_proxy
 
 TEMPLATE = STEP5 / "template.yaml"
@@ -96,9 +97,7 @@ def test_function_may_invoke_the_one_runtime_and_read_job_records_only(sam: dict
             "Action": "dynamodb:GetItem",
             "Resource": {"Fn::ImportValue": {"Fn::Sub": "${SinksStackName}-DynamoDbTableArn"}},
             # The proxy reads "job#<id>" items only, never the result items sharing the table.
-            "Condition": {
-                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [lambda_proxy.JOB_KEY_PREFIX + "*"]}
-            },
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [JOB_KEY_PREFIX + "*"]}},
         },
     ]
     assert [arn.rsplit("/", 1)[-1] for arn in role["ManagedPolicyArns"]] == ["AWSLambdaBasicExecutionRole"]
