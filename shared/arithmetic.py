@@ -15,6 +15,9 @@ MIN_ADJUSTED_EXPONENT = -130
 MAX_ADJUSTED_EXPONENT = 125
 
 # Wide enough for any sum of two storable numbers, so Inexact can only mean a bug.
+# Every int strictly inside +-10**38 has at most 38 digits and a small exponent: storable as is.
+_INT_BOUND = 10**MAX_SIGNIFICANT_DIGITS
+
 _EXACT = decimal.Context(
     prec=400, Emax=999_999, Emin=-999_999, traps=[decimal.Inexact, decimal.InvalidOperation]
 )
@@ -22,6 +25,8 @@ _EXACT = decimal.Context(
 
 def storable_problem(value: Number) -> str | None:
     """Return why DynamoDB cannot store the number exactly, or None if it can."""
+    if type(value) is int and -_INT_BOUND < value < _INT_BOUND:
+        return None  # the common case, without building a Decimal
     d = Decimal(value)
     if not d.is_finite():
         return "is not a finite number"

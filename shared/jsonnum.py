@@ -8,12 +8,19 @@ from typing import Any
 
 # allow_nan=False: NaN/Infinity are not JSON and must never reach a sink or a caller.
 _encode_str = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+# Built once: json.loads(..., parse_float=...) would build a new decoder (and scanner) per call.
+_decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
 
 
 def loads_exact(raw: bytes | str) -> Any:
     """Parse JSON with every non-integer number as a Decimal (no float rounding)."""
     # parse_constant keeps NaN/Infinity visible as Decimal so the validator can reject them.
-    return json.loads(raw, parse_float=Decimal, parse_constant=Decimal)
+    # Same input rules as json.loads: bytes in UTF-8/16/32 (BOM allowed), a str without a BOM.
+    if isinstance(raw, (bytes, bytearray)):
+        raw = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    elif raw.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
+    return _decoder.decode(raw)
 
 
 def dumps_exact(value: Any) -> str:

@@ -53,26 +53,22 @@ class ExactJsonMiddleware:
         if scope["type"] != "http" or scope["path"] != "/invocations" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                error = InvalidInput(
-                    f"the request body is larger than {MAX_BODY_BYTES} bytes",
-                    field="$",
-                    expected='{"prompt": ...} as a small JSON object',
-                )
-                await _send_error(error, 413, scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away before sending a body
+        body: bytes | None = message.get("body", b"")
+        if message.get("more_body", False):
+            body = await _read_rest(body or b"", receive)
+        if body is None:
+            return
+        if len(body) > MAX_BODY_BYTES:
+            error = InvalidInput(
+                f"the request body is larger than {MAX_BODY_BYTES} bytes",
+                field="$",
+                expected='{"prompt": ...} as a small JSON object',
+            )
+            await _send_error(error, 413, scope, receive, send)
+            return
         try:
             payload = loads_exact(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -95,6 +91,25 @@ class ExactJsonMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+async def _read_rest(first: bytes, receive: Receive) -> bytes | None:
+    """Read the rest of a body sent in several messages; None if the client disconnected."""
+    chunks = [first]
+    size = len(first)
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            # Stop reading: the caller refuses anything this large without parsing it.
+            return b"".join(chunks) + chunk
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 async def _send_error(error: AppError, status: int, scope: Scope, receive: Receive, send: Send) -> None:

@@ -26,27 +26,27 @@ def _invalid(message: str, field: str) -> InvalidInput:
 
 
 def _operand(prompt: dict[str, Any], name: str) -> Number:
-    field = f"prompt.{name}"
-    if name not in prompt:
-        raise _invalid(f"{field} is missing", field)
-    value = prompt[name]
-    # bool is a subclass of int in Python but true/false are not numbers in JSON.
-    if isinstance(value, bool) or value is None or isinstance(value, (str, list, dict)):
-        kind = "null" if value is None else type(value).__name__
-        kind = {"bool": "a boolean", "str": "a string", "list": "an array", "dict": "an object"}.get(
-            kind, kind
-        )
-        raise _invalid(f"{field} must be a number, got {kind}", field)
-    if isinstance(value, float):
+    try:
+        value = prompt[name]
+    except KeyError:
+        raise _invalid(f"prompt.{name} is missing", f"prompt.{name}") from None
+    kind = type(value)
+    number: Number
+    if kind is float:
         # Only reached when the payload was not parsed exactly (direct calls); repr is the
         # shortest decimal that round-trips, so no binary noise enters the arithmetic.
-        value = Decimal(repr(value))
-    if not isinstance(value, (int, Decimal)):
-        raise _invalid(f"{field} must be a number, got {type(value).__name__}", field)
-    problem = storable_problem(value)
+        number = Decimal(repr(value))
+    # bool is a subclass of int in Python but true/false are not numbers in JSON.
+    elif kind is not bool and isinstance(value, (int, Decimal)):
+        number = value
+    else:
+        field = f"prompt.{name}"
+        got = "null" if value is None else _JSON_KINDS.get(kind, kind.__name__)
+        raise _invalid(f"{field} must be a number, got {got}", field)
+    problem = storable_problem(number)
     if problem is not None:
-        raise _invalid(f"{field} {problem}", field)
-    return value
+        raise _invalid(f"prompt.{name} {problem}", f"prompt.{name}")
+    return number
 
 
 def parse_sum_request(payload: Any) -> SumRequest:

@@ -26,3 +26,28 @@ def test_non_finite_numbers_are_refused(value: object) -> None:
 
 def test_nan_literals_parse_to_decimal_so_validation_sees_them() -> None:
     assert loads_exact('{"a": NaN}')["a"].is_nan()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1.5}',
+        '{"a": 1.5}'.encode("utf-8-sig"),
+        '{"a": 1.5}'.encode("utf-16"),
+        '{"a": 1.5}'.encode("utf-16-le"),
+        '{"a": 1.5}'.encode("utf-32"),
+        '{"a": "\\ud800"}'.encode(),
+        '{"a": 1.5}',
+    ],
+)
+def test_accepts_what_json_loads_accepts(raw: bytes | str) -> None:
+    expected = json.loads(raw, parse_float=Decimal)
+    assert loads_exact(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["\ufeff{}", b"\xff", b"", "", b"{} {}", b"\xed\xa0\x80"])
+def test_refuses_what_json_loads_refuses(raw: bytes | str) -> None:
+    with pytest.raises(ValueError) as theirs:
+        json.loads(raw)
+    with pytest.raises(type(theirs.value)):
+        loads_exact(raw)

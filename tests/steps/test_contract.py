@@ -46,6 +46,22 @@ def test_step1_arithmetic_is_exact_on_the_wire(raw: bytes, expected: bytes) -> N
     assert response.content == expected
 
 
+@pytest.mark.parametrize("size", [1, 7, 64])
+def test_a_body_sent_in_several_parts_is_read_whole(size: int) -> None:
+    raw = b'{"prompt": {"a": 0.1, "b": 0.2}, "pad": "' + b"x" * 300 + b'"}'
+    parts = iter([raw[i : i + size] for i in range(0, len(raw), size)])
+    response = step_client("1_compute_without_model").post("/invocations", content=parts)
+    assert response.status_code == 200
+    assert response.content == b'{"result":0.3}'
+
+
+def test_an_oversized_body_in_several_parts_is_refused() -> None:
+    parts = iter([b'{"prompt": {"a": 1, "b": 2}, "pad": "'] + [b"x" * 65536] * 17 + [b'"}'])
+    response = step_client("1_compute_without_model").post("/invocations", content=parts)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "InvalidInput"
+
+
 def test_step1_makes_no_aws_call_even_without_any_aws_configuration() -> None:
     # The autouse fixture removed every AWS_* variable: a boto3 call would fail with NoRegion.
     response = step_client("1_compute_without_model").post("/invocations", json={"prompt": {"a": 4, "b": 5}})
