@@ -45,6 +45,7 @@ stage: $(STAMP)
 
 run: $(STAMP)
 	@test -n "$(STEP)" || { echo "usage: make run STEP=<step folder>, e.g. STEP=1_compute_without_model"; exit 2; }
+	@$(BIN)/python -m devtools.stage --if-stale $(STEP)
 	PYTHONPATH=$(CURDIR) $(BIN)/python -m uvicorn agent:app --app-dir $(STEP) --host 127.0.0.1 --port $(PORT)
 
 bench: $(STAMP)

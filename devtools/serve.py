@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from devtools.stage import refresh_if_stale
+
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = {
     "1_compute_without_model": ROOT / "1_compute_without_model",
@@ -125,6 +127,11 @@ class StepServer(ChildProcess):
         super().__init__({"LOG_LEVEL": log_level, **(env or {})}, port, startup_timeout)
         self.url = f"http://127.0.0.1:{self.port}"
         self._uvicorn_args = uvicorn_args
+
+    def start(self) -> StepServer:
+        """Start the step (after refreshing a stale `make stage` copy that would shadow shared/)."""
+        refresh_if_stale(self.folder)
+        return super().start()
 
     def command(self) -> list[str]:
         """uvicorn on agent:app from the step folder, as `agentcore dev` runs it."""

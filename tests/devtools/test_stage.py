@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools import stage as staging
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.stage import stage
 from tests.helpers import ALL_STEPS, ROOT
@@ -49,10 +50,11 @@ def copy_sources(dockerfile: Path) -> list[str]:
 def test_staged_folder_alone_imports_and_answers(
     step: str, tmp_path: Path, resources: Resources, aws_env: EmbeddedAws
 ) -> None:
-    stage(step)
-    stage(step)  # idempotent
     copy = tmp_path / step
-    shutil.copytree(ROOT / step, copy, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / step, copy, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "shared"))
+    # Staged into a copy: the checkout's step folders are left as they were.
+    stage(step, into=copy)
+    stage(step, into=copy)  # idempotent
 
     sources = copy_sources(copy / "Dockerfile")
     assert "requirements.txt" in sources and "agent.py" in sources
@@ -95,11 +97,34 @@ def test_dockerfile_follows_the_runtime_contract(step: str) -> None:
 
 
 def test_staged_copies_are_git_ignored() -> None:
-    stage("1_compute_without_model")
     ignored = subprocess.run(
         ["git", "check-ignore", "-q", "1_compute_without_model/shared/errors.py"], cwd=ROOT, check=False
     )
     assert ignored.returncode == 0
+
+
+def test_a_stale_staged_copy_is_refreshed_before_a_local_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fake checkout, so the real step folders are not touched.
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "shared", root / "shared", ignore=shutil.ignore_patterns("__pycache__"))
+    step = root / "1_compute_without_model"
+    step.mkdir()
+    (step / "agent.py").write_text("")
+    monkeypatch.setattr(staging, "ROOT", root)
+
+    assert staging.refresh_if_stale(step) is False  # never staged: nothing to refresh
+    assert not (step / "shared").exists()
+
+    stage("1_compute_without_model")
+    assert staging.refresh_if_stale(step) is False  # fresh copy: left alone
+
+    (root / "shared" / "errors.py").write_text("# edited after staging\n")
+    (step / "shared" / "only_in_the_old_copy.py").write_text("")
+    assert staging.refresh_if_stale(step) is True
+    assert (step / "shared" / "errors.py").read_text() == "# edited after staging\n"
+    assert not (step / "shared" / "only_in_the_old_copy.py").exists()
 
 
 @pytest.mark.parametrize("step", ["0_run_default_agentcore", *ALL_STEPS[1:]])
