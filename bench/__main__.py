@@ -31,13 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-footprint", action="store_true", help="skip the install footprint (slow: pip installs)"
     )
+    parser.add_argument(
+        "--no-pin", action="store_true", help="do not give servers and load generators CPUs of their own"
+    )
     parser.add_argument("--no-write", action="store_true", help=f"do not rewrite {RESULTS.name}")
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
     unknown = set(chosen) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
-    ctx = Context(rounds=args.rounds, duration=args.duration, footprint=not args.skip_footprint)
+    ctx = Context(
+        rounds=args.rounds, duration=args.duration, footprint=not args.skip_footprint, pin=not args.no_pin
+    )
     results: list[Section] = []
     start = time.perf_counter()
     try:

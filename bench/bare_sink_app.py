@@ -13,7 +13,12 @@ from botocore.config import Config
 app = BedrockAgentCoreApp()
 logging.getLogger("bedrock_agentcore.app").setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 SERVICE = os.environ["BENCH_SINK_SERVICE"]
-CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 3})
+CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    tcp_keepalive=True,
+)
 _client = None
 
 

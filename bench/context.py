@@ -7,6 +7,8 @@ from typing import Any
 
 from devtools.emulator import EmbeddedAws, Resources
 
+from .pin import cpu_split
+
 
 @dataclass
 class Context:
@@ -17,6 +19,7 @@ class Context:
     warmup: float = 0.3
     sequential_count: int = 100
     footprint: bool = True
+    pin: bool = True
     _aws: EmbeddedAws | None = field(default=None, repr=False)
     _resources: Resources | None = field(default=None, repr=False)
 
@@ -31,6 +34,25 @@ class Context:
         if self._resources is None:
             self._resources = self.aws.create_resources()
         return self._resources
+
+    @property
+    def server_cpus(self) -> frozenset[int] | None:
+        """CPUs for a server under a throughput test (None: unpinned)."""
+        split = cpu_split() if self.pin else None
+        return split[0] if split else None
+
+    @property
+    def load_cpus(self) -> frozenset[int] | None:
+        """CPUs for the load generator of a throughput test (None: unpinned)."""
+        split = cpu_split() if self.pin else None
+        return split[1] if split else None
+
+    def placement(self) -> str:
+        """One line on where servers and load ran, for the notes."""
+        if self.server_cpus is None:
+            return "server and load generator unpinned (one CPU, or --no-pin)"
+        cpus = ",".join(map(str, sorted(self.load_cpus or ())))
+        return f"server pinned to CPU {min(self.server_cpus)}, load generator to CPU {cpus} (bench.pin)"
 
     def step_env(self) -> dict[str, str]:
         """Environment of a sink step pointed at the emulator."""

@@ -5,6 +5,7 @@
 - "http": keep-alive HTTP/1.1 POSTs from `concurrency` asyncio connections (raw streams: the cheapest
   client Python has, so the server, not the client, is what is measured);
 - "http_seq": one request at a time, each timed;
+- "http_paired": one request at a time to each of several servers in turn, each timed;
 - "collect": a given list of requests, returning every status and body (the reliability suite);
 - "boto": the raw boto3 write a sink step performs, one at a time, against the same endpoint;
 - "drain_sqs": empty a queue; "batch": several of these in order, in one process.
@@ -98,10 +99,10 @@ async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
     window_start, end = start + warmup, start + warmup + duration
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    errors = 0
+    errors = answered = 0
 
     async def worker() -> None:
-        nonlocal errors
+        nonlocal errors, answered
         conn = _Conn(host, port)
         try:
             while (t0 := time.perf_counter()) < end:
@@ -112,6 +113,7 @@ async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
                     conn.close()
                     continue
                 t1 = time.perf_counter()
+                answered += 1
                 if t0 >= window_start:
                     latencies.append(t1 - t0)
                     statuses[status] = statuses.get(status, 0) + 1
@@ -123,6 +125,7 @@ async def http_load(spec: dict[str, Any]) -> dict[str, Any]:
     elapsed = max(time.perf_counter(), end) - window_start
     result = summary(latencies, elapsed, statuses)
     result["errors"] = errors
+    result["answered"] = answered  # warm-up included: what the server did while it was watched
     return result
 
 
@@ -228,6 +231,35 @@ async def http_sequential(spec: dict[str, Any]) -> dict[str, Any]:
     return summary(latencies, time.perf_counter() - start, statuses)
 
 
+async def http_paired(spec: dict[str, Any]) -> dict[str, Any]:
+    """Send `count` requests to each of `ports`, alternating request by request, each timed.
+
+    Variants measured this way share every drift of the machine and of the emulator behind them
+    (moto slows down as a queue or a table grows), which back-to-back runs do not.
+    """
+    host, ports = spec.get("host", "127.0.0.1"), [int(p) for p in spec["ports"]]
+    raw = {p: _raw_request(host, p, "/invocations", json.dumps(spec["payload"]).encode(), {}) for p in ports}
+    conns = {p: _Conn(host, p) for p in ports}
+    statuses: dict[int, dict[int, int]] = {p: {} for p in ports}
+    latencies: dict[int, list[float]] = {p: [] for p in ports}
+    try:
+        for _ in range(int(spec.get("warmup_count", 10))):
+            for p in ports:
+                await conns[p].request(raw[p])
+        start = time.perf_counter()
+        for i in range(int(spec["count"])):
+            for p in ports if i % 2 == 0 else ports[::-1]:
+                t0 = time.perf_counter()
+                status, _ = await conns[p].request(raw[p])
+                latencies[p].append(time.perf_counter() - t0)
+                statuses[p][status] = statuses[p].get(status, 0) + 1
+    finally:
+        for conn in conns.values():
+            conn.close()
+    elapsed = time.perf_counter() - start
+    return {str(p): summary(latencies[p], elapsed, statuses[p]) for p in ports}
+
+
 async def http_collect(spec: dict[str, Any]) -> list[list[Any]]:
     """Send every request of `requests` ({"body": str, "headers": {...}}) over `concurrency` keep-alive
     connections; return [status, body text] per request, in order (status 0: no response)."""
@@ -279,6 +311,8 @@ def run_spec(spec: dict[str, Any]) -> Any:
         return run(http_load(spec))
     if mode == "http_seq":
         return run(http_sequential(spec))
+    if mode == "http_paired":
+        return run(http_paired(spec))
     if mode == "boto":
         return boto_load(spec)
     if mode == "collect":

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from devtools.serve import free_port
+from devtools.stage import refresh_if_stale
+
+from .pin import prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -93,10 +96,12 @@ class Server:
     ping_s: float = float("nan")
     invoke_s: float = float("nan")
     log_path: Path | None = None
+    cpus: frozenset[int] | None = None  # run the server on these CPUs only (see bench.pin)
 
     def command(self) -> list[str]:
         if self.serving.how == "sdk-run":
             return [
+                *prefix(self.cpus),
                 sys.executable,
                 "-m",
                 "bench.sdk_run",
@@ -107,6 +112,7 @@ class Server:
                 self.serving.http,
             ]
         return [
+            *prefix(self.cpus),
             sys.executable,
             "-m",
             "uvicorn",
@@ -123,6 +129,7 @@ class Server:
     def start(self, timeout: float = 30.0, first_invoke: bool = False) -> Server:
         """Start, wait for a Healthy /ping, optionally time the first successful invocation."""
         self.port = self.port or free_port()
+        refresh_if_stale(self.app.folder)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.env)
         env["LOG_LEVEL"] = self.serving.log_level
@@ -157,6 +164,18 @@ class Server:
             self.invoke_s = time.perf_counter() - t0
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, all threads) the server process has used so far; NaN if unknown."""
+        if self.process is None:
+            return float("nan")
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")  # not Linux
+        # Fields 14 and 15 of proc(5) (utime, stime), counted after the ")" that ends the name.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -176,15 +195,15 @@ class Server:
         self.stop()
 
 
-def run_load(spec: dict[str, Any], timeout: float = 120.0) -> Any:
-    """Run bench.load in its own process and return its measurements."""
+def run_load(spec: dict[str, Any], timeout: float = 120.0, cpus: frozenset[int] | None = None) -> Any:
+    """Run bench.load in its own process (on `cpus` if given) and return its measurements."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     if "aws_env" in spec:
         env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
         env.update(spec.pop("aws_env"))
     out = subprocess.run(
-        [sys.executable, "-m", "bench.load", "-"],
+        [*prefix(cpus), sys.executable, "-m", "bench.load", "-"],
         input=json.dumps(spec).encode(),
         env=env,
         cwd=ROOT,

@@ -40,7 +40,7 @@ def run(ctx: Context) -> Section:
     bodies: dict[str, object] = {}
     logged: dict[str, bool] = {}
     with ExitStack() as stack:
-        servers = [stack.enter_context(Server(STEP1, v)) for v in variants]
+        servers = [stack.enter_context(Server(STEP1, v, cpus=ctx.server_cpus)) for v in variants]
         for server in servers:
             status, body = post(server.port, {"prompt": {"a": "0.1", "b": 0.2}})
             if status != 400:
@@ -52,7 +52,7 @@ def run(ctx: Context) -> Section:
                 raise RuntimeError(f"{server.serving.name}: 0.1 + 0.2 answered {status} {body}")
         for r in range(ctx.rounds):
             for server in servers if r % 2 == 0 else servers[::-1]:
-                res = run_load(ctx.load_spec(server.port, PAYLOAD, CONCURRENCY))
+                res = run_load(ctx.load_spec(server.port, PAYLOAD, CONCURRENCY), cpus=ctx.load_cpus)
                 if res["statuses"] != {"200": res["count"]} or res["errors"]:
                     raise RuntimeError(f"{server.serving.name}: {res['statuses']}, {res['errors']} errors")
                 rps[server.serving.name].append(res["rps"])
@@ -85,6 +85,9 @@ def run(ctx: Context) -> Section:
     )
     best = max(variants, key=lambda v: Spread.of(rps[v.name]).median)
     section.notes.append(f"fastest variant this run: {best.name}")
+    section.notes.append(
+        f"{ctx.rounds} rounds of {ctx.duration} s per variant, variants alternating; {ctx.placement()}."
+    )
     same = len({repr(b) for b in bodies.values()}) == 1
     section.notes.append(
         "every variant answered 0.1 + 0.2 with 0.3 and the same 400 envelope (request id aside) for a "

@@ -73,8 +73,9 @@ def run(ctx: Context) -> Section:
         }
         seq = {"mode": "http_seq", "payload": PAYLOAD, "count": n}
         for r in range(ctx.rounds):
-            # One load process per round; raw and step writes alternate who goes first, and the queue
-            # is emptied before each SQS measurement so both see the same (empty) queue.
+            # One load process per round. Each step and its floor are measured together, request by
+            # request in turn (http_paired), so they see the same emulator state; the queue is emptied
+            # before each SQS measurement.
             jobs: list[dict[str, Any]] = [{**seq, "port": bare.port}]
             for name, server in servers.items():
                 service = SINK_STEPS[name]
@@ -85,8 +86,14 @@ def run(ctx: Context) -> Section:
                     "body": RECORD,
                     "count": n,
                 }
-                pair = [raw, {**seq, "port": server.port}, {**seq, "port": floor_servers[name].port}]
-                for job in pair if r % 2 == 0 else pair[::-1]:
+                ports = [server.port, floor_servers[name].port]
+                paired = {
+                    "mode": "http_paired",
+                    "payload": PAYLOAD,
+                    "count": n,
+                    "ports": ports if r % 2 == 0 else ports[::-1],
+                }
+                for job in (raw, paired):
                     if service == "sqs":
                         jobs.append(drain)
                     jobs.append(job)
@@ -95,18 +102,20 @@ def run(ctx: Context) -> Section:
                 out = next(results)
                 if job is drain:
                     continue
-                if job["mode"] == "http_seq" and out["statuses"] != {"200": out["count"]}:
-                    raise RuntimeError(f"unexpected statuses {out['statuses']} from port {job['port']}")
                 if job["mode"] == "boto":
                     raw_p50[_step_of(job["service"])].append(out["p50_ms"])
-                elif job["port"] == bare.port:
-                    bare_p50.append(out["p50_ms"])
-                elif any(s.port == job["port"] for s in floor_servers.values()):
-                    name = next(k for k, s in floor_servers.items() if s.port == job["port"])
-                    floor_p50[name].append(out["p50_ms"])
-                else:
-                    name = next(k for k, s in servers.items() if s.port == job["port"])
-                    step_p50[name].append(out["p50_ms"])
+                    continue
+                measured = out if job["mode"] == "http_paired" else {str(job["port"]): out}
+                for port, got in measured.items():
+                    if got["statuses"] != {"200": got["count"]}:
+                        raise RuntimeError(f"unexpected statuses {got['statuses']} from port {port}")
+                    if int(port) == bare.port:
+                        bare_p50.append(got["p50_ms"])
+                    for name in steps:
+                        if int(port) == servers[name].port:
+                            step_p50[name].append(got["p50_ms"])
+                        elif int(port) == floor_servers[name].port:
+                            floor_p50[name].append(got["p50_ms"])
     for name in steps:
         sums = [b + w for b, w in zip(bare_p50, raw_p50[name], strict=True)]
         vs_sum = Spread.of([s / f - 1 for s, f in zip(step_p50[name], sums, strict=True)])
@@ -128,9 +137,10 @@ def run(ctx: Context) -> Section:
             )
         )
     section.notes.append(
-        f"{ctx.rounds} rounds of {n} sequential requests (after 10 warm-up calls) per measurement, all from "
-        "one separate load process per round; the raw write uses the steps' botocore Config (shared.aws) "
-        "and writes the same record; the queue is emptied before each SQS measurement. The target is "
+        f"{ctx.rounds} rounds; per round and step, {n} sequential requests to the step and {n} to its floor, "
+        "alternating request by request (after 10 warm-up calls each), from one separate load process per "
+        "round; the raw write uses the steps' botocore Config (shared.aws) and writes the same record; the "
+        "queue is emptied before each SQS measurement. The target is "
         "judged against the bare app making the same write from its entrypoint; the last column compares "
         "with bare round trip + raw write timed from a client, which omits the cost of a boto3 call made "
         "inside a server's worker thread (the bare app pays it as well)."
