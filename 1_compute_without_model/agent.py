@@ -2,9 +2,8 @@
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
-from shared.arithmetic import exact_sum
 from shared.runtime import MIDDLEWARE, endpoint
-from shared.validation import parse_sum_request
+from shared.validation import checked_sum
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 
@@ -13,8 +12,7 @@ app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 @endpoint
 def invoke(payload, context):
     """Return {"result": a + b}."""
-    operands = parse_sum_request(payload)
-    return {"result": exact_sum(operands.a, operands.b)}
+    return {"result": checked_sum(payload)}
 
 
 if __name__ == "__main__":

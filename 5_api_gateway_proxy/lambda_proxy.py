@@ -28,7 +28,7 @@ from shared.errors import AppError, ConfigurationError, InvalidInput, NotFound, 
 from shared.jobs import JobStore, check_job_id, job_view, parse_job_options
 from shared.jsonnum import dumps_exact, loads_exact
 from shared.settings import int_setting, require
-from shared.validation import parse_sum_request
+from shared.validation import checked_sum
 
 logger = logging.getLogger("lambda_proxy")
 logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO")
@@ -468,7 +468,7 @@ class PassThrough(AppError):
 def calculate(request: Request) -> Reply:
     """POST /calculate: validate, invoke the runtime, wrap its answer."""
     payload = json_body(request)
-    parse_sum_request(payload)  # Bad input never reaches the runtime.
+    checked_sum(payload)  # Bad input (an unstorable sum too) never reaches the runtime.
     session_id = session_id_for(request)
     settings = ProxySettings.from_env(request.function_arn)
     # Only the prompt goes on: /calculate is synchronous, so "mode" or "job_status" must not reach the
@@ -484,7 +484,7 @@ def calculate(request: Request) -> Reply:
 def submit_job(request: Request) -> Reply:
     """POST /jobs: validate, start an async job on the runtime in a fresh session, answer 202 + Location."""
     payload = json_body(request)
-    parse_sum_request(payload)  # Bad input never reaches the runtime.
+    checked_sum(payload)  # Bad input (an unstorable sum too) never reaches the runtime.
     unknown = sorted(set(payload) - JOB_FIELDS)
     if unknown:
         raise InvalidInput(

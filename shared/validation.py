@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .arithmetic import Number, storable_problem
+from .arithmetic import Number, exact_sum, storable_problem
 from .errors import InvalidInput
 
 _JSON_KINDS = {bool: "a boolean", str: "a string", list: "an array", dict: "an object"}
@@ -59,3 +59,9 @@ def parse_sum_request(payload: Any) -> SumRequest:
     if not isinstance(prompt, dict):
         raise _invalid("prompt must be an object with numbers a and b", "prompt")
     return SumRequest(a=_operand(prompt, "a"), b=_operand(prompt, "b"))
+
+
+def checked_sum(payload: Any) -> Number:
+    """Validate the payload and return a + b exactly; InvalidInput also when the sum is not storable."""
+    operands = parse_sum_request(payload)
+    return exact_sum(operands.a, operands.b)

@@ -171,6 +171,8 @@ def test_invalid_session_id_is_refused_before_any_call(stubber: Stubber, session
         ({"body": '{"prompt": {"a": NaN, "b": 2}}'}, 400, "InvalidInput", "prompt.a"),
         ({"body": "[1, 2]"}, 400, "InvalidInput", "$"),
         ({"body": '{"prompt": "1 + 2"}'}, 400, "InvalidInput", "prompt"),
+        # Each operand is storable, their sum is not (127 digits): refused here, not by the runtime.
+        ({"body": '{"prompt": {"a": 1, "b": 1e125}}'}, 400, "InvalidInput", "prompt"),
         ({"body": '{"prompt": {"a": 1, "b": 2}}' + " " * (1024 * 1024)}, 413, "PayloadTooLarge", "$"),
     ],
 )
