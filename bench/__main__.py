@@ -25,7 +25,7 @@ RESULTS = Path(__file__).resolve().parent / "results.md"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per measurement (default 5)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per measurement (default 7)")
     parser.add_argument("--duration", type=float, default=1.5, help="seconds measured per load run")
     parser.add_argument("--only", default="", help=f"comma-separated sections: {','.join(SECTIONS)}")
     parser.add_argument(

@@ -14,7 +14,7 @@ from .pin import cpu_split
 class Context:
     """Options of the run and the shared emulator."""
 
-    rounds: int = 5
+    rounds: int = 7
     duration: float = 1.5
     warmup: float = 0.3
     sequential_count: int = 100
