@@ -8,12 +8,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cold, footprint, proxy, serving, sinks, warm
+from . import cold, footprint, instructions, proxy, serving, sinks, warm
 from .context import Context
 from .report import Section, python_command, render_markdown, render_text
 
 SECTIONS: dict[str, Callable[[Context], Section]] = {
     "warm": warm.run,
+    "instructions": instructions.run,
     "serving": serving.run,
     "sinks": sinks.run,
     "cold": cold.run,
