@@ -1,6 +1,7 @@
 """Section 1b: instructions per step 1 invocation against the bare app, counted by valgrind's callgrind.
 
-Requests/s on a shared machine move by several percent from run to run; instruction counts do not.
+Requests/s on a shared machine move by several percent from run to run; instruction counts move by
+about 1% (the thread-pool hop is scheduled differently under valgrind from run to run).
 Each app answers N requests in-process through its full ASGI stack (middleware, routing, the SDK's
 thread-pool hop, the entrypoint, the response); running 2N and N requests and subtracting removes the
 interpreter's start-up and imports, leaving the instructions of N invocations. HTTP parsing and the
@@ -98,8 +99,8 @@ def run(ctx: Context) -> Section:
     )
     section.notes.append(
         f"valgrind --tool=callgrind on {large} and {small} in-process requests per app, the difference "
-        f"divided by {large - small}: start-up and imports cancel out. Deterministic: the same figure on "
-        "a busy machine."
+        f"divided by {large - small}: start-up and imports cancel out. The count does not depend on how "
+        "busy the machine is; it varies by about 1% between runs."
     )
     return section
 

@@ -46,6 +46,17 @@ def step_dir(step: str) -> Path:
 _P = TypeVar("_P", bound="ChildProcess")
 
 
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a child process if it still runs; kill it if it has not exited after 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class ChildProcess:
     """A local server in a child process on a loopback port: scrubbed environment, log file, clean stop."""
 
@@ -92,13 +103,7 @@ class ChildProcess:
 
     def stop(self) -> None:
         """Stop the process (terminate, then kill after 10 s)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
 
     def __enter__(self: _P) -> _P:

@@ -14,10 +14,10 @@ MAX_SIGNIFICANT_DIGITS = 38
 MIN_ADJUSTED_EXPONENT = -130
 MAX_ADJUSTED_EXPONENT = 125
 
-# Wide enough for any sum of two storable numbers, so Inexact can only mean a bug.
 # Every int strictly inside +-10**38 has at most 38 digits and a small exponent: storable as is.
 _INT_BOUND = 10**MAX_SIGNIFICANT_DIGITS
 
+# Wide enough for any sum of two storable numbers, so Inexact can only mean a bug.
 _EXACT = decimal.Context(
     prec=400, Emax=999_999, Emin=-999_999, traps=[decimal.Inexact, decimal.InvalidOperation]
 )

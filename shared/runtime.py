@@ -55,12 +55,13 @@ class ExactJsonMiddleware:
             return
         message = await receive()
         if message["type"] != "http.request":
-            return  # the client went away before sending a body
-        body: bytes | None = message.get("body", b"")
+            return  # the client went away
+        body: bytes = message.get("body", b"")
         if message.get("more_body", False):
-            body = await _read_rest(body or b"", receive)
-        if body is None:
-            return
+            rest = await _read_rest(body, receive)
+            if rest is None:
+                return
+            body = rest
         if len(body) > MAX_BODY_BYTES:
             error = InvalidInput(
                 f"the request body is larger than {MAX_BODY_BYTES} bytes",
@@ -94,7 +95,8 @@ class ExactJsonMiddleware:
 
 
 async def _read_rest(first: bytes, receive: Receive) -> bytes | None:
-    """Read the rest of a body sent in several messages; None if the client disconnected."""
+    """Read the rest of a body sent in several messages, stopping once it passes MAX_BODY_BYTES;
+    None if the client disconnected. (A body in one message, the usual case, never comes here.)"""
     chunks = [first]
     size = len(first)
     more = True

@@ -26,10 +26,11 @@ def _invalid(message: str, field: str) -> InvalidInput:
 
 
 def _operand(prompt: dict[str, Any], name: str) -> Number:
+    field = f"prompt.{name}"
     try:
         value = prompt[name]
     except KeyError:
-        raise _invalid(f"prompt.{name} is missing", f"prompt.{name}") from None
+        raise _invalid(f"{field} is missing", field) from None
     kind = type(value)
     number: Number
     if kind is float:
@@ -40,12 +41,11 @@ def _operand(prompt: dict[str, Any], name: str) -> Number:
     elif kind is not bool and isinstance(value, (int, Decimal)):
         number = value
     else:
-        field = f"prompt.{name}"
         got = "null" if value is None else _JSON_KINDS.get(kind, kind.__name__)
         raise _invalid(f"{field} must be a number, got {got}", field)
     problem = storable_problem(number)
     if problem is not None:
-        raise _invalid(f"prompt.{name} {problem}", f"prompt.{name}")
+        raise _invalid(f"{field} {problem}", field)
     return number
 
 

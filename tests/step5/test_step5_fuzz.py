@@ -155,7 +155,6 @@ def stack(
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", aws.endpoint_url)
     monkeypatch.setenv("AGENT_RUNTIME_ARN", STEP4_ARN)
     monkeypatch.setenv("JOBS_TABLE_NAME", sinks.table_name)
-    monkeypatch.setenv("LOG_LEVEL", "CRITICAL")
     lambda_proxy.reset_client()
     yield aws, sinks, emulator
     lambda_proxy.reset_client()
