@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STEP ?=
 PORT ?= 8080
 
-.PHONY: help demo test lint format stage run bench images clean
+.PHONY: help demo test lint format stage run bench cost images clean
 
 help:
 	@echo "make demo                 local end-to-end run of the steps on an embedded AWS (moto)"
@@ -14,6 +14,7 @@ help:
 	@echo "make stage STEP=<folder>  copy shared/ into a step folder for agentcore configure/deploy"
 	@echo "make run STEP=<folder>    serve one step on http://127.0.0.1:$(PORT) (like agentcore dev)"
 	@echo "make bench                benchmarks (ratios against floors measured in the same run)"
+	@echo "make cost                 monthly cost on Lambda vs AgentCore from REPORT lines (REPORTS=, COST_ARGS=)"
 	@echo "make images               redraw images/arch-*.png (needs graphviz's dot on PATH)"
 
 $(STAMP): pyproject.toml
@@ -50,6 +51,14 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Prices the sample REPORT lines (or yours: make cost REPORTS=my-reports.json COST_ARGS="--cpu-share 0.2");
+# the plot goes to build/ (git-ignored), never over the committed images/cost-model.png.
+REPORTS ?= examples/lambda_reports/orders-api.log
+COST_ARGS ?= --requests 3000000 --cpu-share 0.15
+COST_PLOT ?= build/cost.png
+cost: $(STAMP)
+	$(BIN)/python -m devtools.cost --reports $(REPORTS) $(COST_ARGS) --plot $(COST_PLOT)
 
 # Not part of test or demo: the PNGs are committed. Needs Graphviz (apt-get install graphviz).
 images: $(STAMP)

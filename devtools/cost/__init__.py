@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-PRICES_FILE = Path(__file__).with_name("prices.json")
+# devtools/prices.json: the one price table, next to this package (the local runtime reads it too).
+PRICES_FILE = Path(__file__).resolve().parent.parent / "prices.json"
 # AgentCore and Lambda both count memory in GB of 1,024 MB (Lambda: 128 MB = 0.125 GB).
 MB_PER_GB = 1024
 
@@ -37,4 +38,4 @@ def agentcore_session_cost(
     memory_gb = max(peak_memory_mb, table["min_memory_mb"]) / MB_PER_GB
     cpu = cpu_seconds * rates["vcpu_hour"] / 3600
     memory = billed_seconds * memory_gb * rates["gb_hour"] / 3600
-    return cpu + memory
+    return float(cpu + memory)
