@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -308,7 +309,14 @@ def render(run: Run, result: dict[str, Any]) -> str:
     lines.append("Assumptions:")
     lines += [f"  - {note}" for note in run.assumptions]
     lines.append(f"Caveat: {CAVEAT}.")
-    return "\n".join(lines)
+    return "\n".join(_wrap(line) for line in lines)
+
+
+def _wrap(line: str, width: int = 110) -> str:
+    # Wrapped lines keep the indent of what they continue (a limit line, a bullet).
+    lead = len(line) - len(line.lstrip(" -"))
+    indent = " " * (lead if line[:lead].endswith("- ") else lead + 2)
+    return textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False) if line else line
 
 
 def _break_even(run: Run, base_name: str, base: float) -> str:

@@ -222,8 +222,8 @@ def limits(workload: Workload) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def _usd(value: float) -> float:
-    # Ten decimals: float noise (85.20017000000001) off, a millionth of a cent kept.
-    return round(value, 10)
+    # Twelve significant digits: float noise (85.20017000000001) off, at any size of bill.
+    return float(f"{value:.12g}")
 
 
 def compare(
