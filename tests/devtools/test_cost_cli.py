@@ -1,0 +1,168 @@
+"""`python -m devtools.cost` and `make cost` as users run them, and the README's figures against the code."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from devtools.cost import load_prices
+from devtools.cost.cli import CAVEAT, main
+from tests.helpers import ROOT
+
+SAMPLE = ROOT / "examples" / "lambda_reports" / "orders-api.log"
+PROFILE = ["--requests", "1000000", "--cpu-ms", "200", "--wait-ms", "10000", "--memory-mb", "300"]
+PATTERN_KEYS = {"stop_after_each", "idle_60", "idle_default"}
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devtools.cost", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def in_process(*args: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(args)) == 0
+    return out.getvalue()
+
+
+def assert_pinned_shape(result: dict) -> None:
+    assert set(result) == {"lambda", "agentcore", "limits"}
+    assert set(result["lambda"]) == {"x86_64", "arm64"}
+    assert set(result["agentcore"]) == {"v1", "v2"}
+    for version in ("v1", "v2"):
+        assert set(result["agentcore"][version]) == PATTERN_KEYS
+        assert all(isinstance(v, float) and v >= 0 for v in result["agentcore"][version].values())
+    assert all(isinstance(v, float) and v > 0 for v in result["lambda"].values())
+
+
+@pytest.mark.parametrize(
+    ("args", "lambda_x86"),
+    [
+        pytest.param([*PROFILE, "--lambda-memory-mb", "512", "--json"], 85.20017, id="profile"),
+        pytest.param([*PROFILE, "--json", "--free-tier"], 0.0, id="profile-free-tier"),
+        pytest.param(["--reports", str(SAMPLE), "--json"], None, id="reports"),
+    ],
+)
+def test_json_has_the_pinned_keys(args, lambda_x86):
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    if lambda_x86 == 0.0:
+        # 1 M requests x 10.2 s x 300 MB is 2,988,281 GB-s: over the free tier's 400,000.
+        assert result["lambda"]["x86_64"] == pytest.approx((10.2 * 1e6 * 300 / 1024 - 400_000) * 0.0000166667)
+    else:
+        assert_pinned_shape(result)
+        if lambda_x86:
+            assert result["lambda"]["x86_64"] == pytest.approx(lambda_x86)
+    assert CAVEAT in done.stderr
+
+
+def test_readable_table_names_the_caveat_break_even_and_limits():
+    printed = in_process(*PROFILE, "--lambda-memory-mb", "512", "--idle-timeout", "120")
+    assert max(len(line) for line in printed.splitlines()) <= 110
+    text = " ".join(printed.split())  # the table wraps long lines
+    assert "AgentCore V1, idle timeout 120 s" in text
+    assert (
+        "Break-even against Lambda x86_64 ($85.20 a month): V1 costs no more while each session idles" in text
+    )
+    assert "AgentCore Instances:" in text and "1,209,600 s (14 days)" in text
+    assert f"Caveat: {CAVEAT}." in text
+    prices = load_prices()
+    assert f"read {prices['read_on']}" in text and prices["region"] in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["--requests", "10"], "a profile needs --cpu-ms, --wait-ms, --memory-mb", id="incomplete"
+        ),
+        pytest.param(["--reports", str(SAMPLE), "--cpu-ms", "5"], "describe a profile", id="mixed"),
+        pytest.param(
+            ["--reports", str(SAMPLE), "--cpu-share", "2"], "--cpu-share must be between", id="share"
+        ),
+        pytest.param(
+            [*PROFILE, "--requests-per-session", "0"], "--requests-per-session must be 1", id="per-session"
+        ),
+        pytest.param([*PROFILE, "--idle-timeout", "30"], "--idle-timeout must be 60", id="idle"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(args, message):
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_a_malformed_report_line_stops_the_command_naming_it(tmp_path):
+    bad = tmp_path / "bad.log"
+    bad.write_text(SAMPLE.read_text() + "REPORT RequestId: x\tDuration: 12 ms\tMemory Size: 128 MB\n")
+    done = run_cli("--reports", str(bad), "--json")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert re.search(
+        r"error: .*bad\.log:99: REPORT record without 'Billed Duration', 'Max Memory Used'", done.stderr
+    )
+
+
+def test_plot_is_written_and_is_a_png(tmp_path):
+    target = tmp_path / "nested" / "cost.png"
+    text = in_process("--reports", str(SAMPLE), "--cpu-share", "0.15", "--plot", str(target))
+    assert f"Plot: {target}" in text
+    data = target.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def test_make_cost_prints_the_comparison_and_writes_the_plot(tmp_path):
+    plot = tmp_path / "make-cost.png"
+    done = subprocess.run(
+        ["make", "--no-print-directory", "cost", f"COST_PLOT={plot}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "24 REPORT records (2 cold starts)" in done.stdout
+    assert "AgentCore V2, idle timeout 900 s (default)" in done.stdout
+    assert plot.stat().st_size > 10_000
+
+
+def readme_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Is AgentCore the new Lambda?")
+    return text[start : text.index("\n## ", start + 3)]
+
+
+def test_readme_worked_example_is_what_the_code_prints():
+    block = re.search(
+        r"<!-- cost-example: (?P<command>[^>]+) -->\n```text\n(?P<output>.*?)\n```", readme_section(), re.S
+    )
+    assert block, "README lost its cost-example block"
+    command = shlex.split(block["command"])
+    assert command[:3] == ["python", "-m", "devtools.cost"]
+    assert in_process(*command[3:]).rstrip("\n") == block["output"]
+
+
+def test_readme_quotes_the_rates_of_the_price_table():
+    section = readme_section()
+    prices = load_prices()
+    for version in ("v1", "v2"):
+        rates = prices["agentcore"]["platform_versions"][version]
+        assert f"${rates['vcpu_hour']}" in section
+        assert f"${rates['gb_hour']}" in section
+    for rate in prices["lambda"]["gb_second"].values():
+        assert f"${rate:.10f}" in section
+    assert prices["agentcore"]["source"] in section and prices["lambda"]["source"] in section
