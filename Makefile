@@ -16,12 +16,20 @@ help:
 	@echo "make bench                benchmarks (ratios against floors measured in the same run)"
 	@echo "make images               redraw images/arch-*.png (needs graphviz's dot on PATH)"
 
-$(STAMP): pyproject.toml
+# .venv/sam: aws-sam-cli pins an older boto3 than the project, so it gets a venv of its own (the `sam` group
+# of pyproject.toml; pip >= 25.1 installs dependency groups). .venv/wheelhouse: aarch64 wheels of every
+# step's requirements, so the deploy tests build direct code deploy zips and `sam build` offline.
+$(STAMP): pyproject.toml $(wildcard [0-9]_*/requirements.txt)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
 		|| { echo "Python 3.10 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m venv $(VENV)/sam
+	$(VENV)/sam/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/sam/bin/python -m pip install --quiet --group sam
+	ln -sf ../sam/bin/sam $(BIN)/sam
+	$(BIN)/python -m devtools.wheelhouse
 	@touch $(STAMP)
 
 demo: $(STAMP)
