@@ -11,7 +11,8 @@ from contextlib import ExitStack
 
 from .context import Context
 from .report import Section, Spread, Target, ratio_spread
-from .servers import PAYLOAD, SDK_DEFAULTS, Server, Serving, post, run_load
+from .servers import SDK_DEFAULTS, Server, Serving, post
+from .serving import alternate_load
 from .warm import STEP1
 
 CONCURRENCY = 16
@@ -28,22 +29,12 @@ def run(ctx: Context) -> Section:
         f"2b. One way to serve: python agent.py on both deploy paths ({CONCURRENCY} concurrent)",
         columns=["serving", "requests/s", "p50 ms", "p99 ms", "vs SDK defaults"],
     )
-    rps: dict[str, list[float]] = {v.name: [] for v in VARIANTS}
-    p50: dict[str, list[float]] = {v.name: [] for v in VARIANTS}
-    p99: dict[str, list[float]] = {v.name: [] for v in VARIANTS}
     answers: dict[str, object] = {}
     with ExitStack() as stack:
         servers = [stack.enter_context(Server(STEP1, v, cpus=ctx.server_cpus)) for v in VARIANTS]
         for server in servers:
             answers[server.serving.name] = post(server.port, {"prompt": {"a": 0.1, "b": 0.2}})
-        for r in range(ctx.rounds):
-            for server in servers if r % 2 == 0 else servers[::-1]:
-                res = run_load(ctx.load_spec(server.port, PAYLOAD, CONCURRENCY), cpus=ctx.load_cpus)
-                if res["statuses"] != {"200": res["count"]} or res["errors"]:
-                    raise RuntimeError(f"{server.serving.name}: {res['statuses']}, {res['errors']} errors")
-                rps[server.serving.name].append(res["rps"])
-                p50[server.serving.name].append(res["p50_ms"])
-                p99[server.serving.name].append(res["p99_ms"])
+        rps, p50, p99 = alternate_load(ctx, servers, CONCURRENCY)
         main_log = servers[0].log_path
         assert main_log is not None
         quiet = SDK_LINE not in main_log.read_text(errors="replace")
