@@ -6,13 +6,18 @@ STAMP := $(VENV)/.installed
 STEP ?=
 PORT ?= 8080
 
-.PHONY: help demo test lint format stage run bench images clean
+TYPE ?= container
+ROLES_STACK ?= agentcore-lambda-roles
+
+.PHONY: help demo test lint format stage run deploy bench images clean
 
 help:
 	@echo "make demo                 local end-to-end run of the steps on an embedded AWS (moto)"
 	@echo "make test                 lint, type-check and the whole test suite (no AWS account needed)"
 	@echo "make stage STEP=<folder>  copy shared/ into a step folder for agentcore configure/deploy"
 	@echo "make run STEP=<folder>    serve one step on http://127.0.0.1:$(PORT) (like agentcore dev)"
+	@echo "make deploy STEP=<folder> stage, agentcore configure (roles stack outputs) and agentcore deploy;"
+	@echo "                          TYPE=direct_code_deploy, ROLES_STACK=<stack>, ARGS='--idle-timeout 60'"
 	@echo "make bench                benchmarks (ratios against floors measured in the same run)"
 	@echo "make images               redraw images/arch-*.png (needs graphviz's dot on PATH)"
 
@@ -55,6 +60,10 @@ run: $(STAMP)
 	@test -n "$(STEP)" || { echo "usage: make run STEP=<step folder>, e.g. STEP=1_compute_without_model"; exit 2; }
 	@$(BIN)/python -m devtools.stage --if-stale $(STEP)
 	PYTHONPATH=$(CURDIR) $(BIN)/python -m uvicorn agent:app --app-dir $(STEP) --host 127.0.0.1 --port $(PORT)
+
+deploy: $(STAMP)
+	@test -n "$(STEP)" || { echo "usage: make deploy STEP=<step folder>, e.g. STEP=2_sqs_sink"; exit 2; }
+	$(BIN)/python -m devtools.deploy $(STEP) --deployment-type $(TYPE) --roles-stack $(ROLES_STACK) $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
