@@ -54,8 +54,11 @@ def fill_moto_gaps() -> None:
 
     - The service creates a runtime's DEFAULT endpoint (and moves it to each new version); moto creates
       none, so the starter toolkit polls GetAgentRuntimeEndpoint for 120 s after every deploy.
+    - A runtime's ARN is `...:runtime/<runtime id>` for all its versions; moto makes `...:agent/<uuid>:<n>`
+      and changes it on every update, so an ARN saved by `agentcore deploy` stops naming the runtime.
     - moto has no CodeBuild UpdateProject, which the toolkit calls on every deploy after the first one.
     """
+    from moto.bedrockagentcorecontrol.models import AgentRuntime
     from moto.bedrockagentcorecontrol.models import BedrockAgentCoreControlBackend as Control
     from moto.codebuild.exceptions import ResourceNotFoundException
     from moto.codebuild.responses import CodeBuildResponse
@@ -65,6 +68,22 @@ def fill_moto_gaps() -> None:
     if getattr(Control, "_default_endpoint_patched", False):
         return
     create_runtime, update_runtime = Control.create_agent_runtime, Control.update_agent_runtime
+    init_model, update_model = AgentRuntime.__init__, AgentRuntime.update
+
+    def service_arn(runtime: Any) -> None:
+        where = f"{runtime.region_name}:{runtime.account_id}"
+        runtime.agent_runtime_arn = f"arn:aws:bedrock-agentcore:{where}:runtime/{runtime.agent_runtime_id}"
+        for version in runtime.versions:
+            version["agentRuntimeArn"] = runtime.agent_runtime_arn
+
+    def init_runtime(self: Any, *args: Any, **kwargs: Any) -> None:
+        init_model(self, *args, **kwargs)
+        service_arn(self)
+
+    def update_runtime_model(self: Any, *args: Any, **kwargs: Any) -> None:
+        self.agent_runtime_arn = "agent/moto-parses-this:0"  # moto's update reads its own ARN format
+        update_model(self, *args, **kwargs)
+        service_arn(self)
 
     def create_agent_runtime(self: Any, *args: Any, **kwargs: Any) -> Any:
         runtime = create_runtime(self, *args, **kwargs)
@@ -89,6 +108,8 @@ def fill_moto_gaps() -> None:
         project.project_metadata["lastModifiedDate"] = unix_time()
         return ActionResult({"project": project.project_metadata})
 
+    AgentRuntime.__init__ = init_runtime  # type: ignore[method-assign]
+    AgentRuntime.update = update_runtime_model  # type: ignore[method-assign]
     Control.create_agent_runtime = create_agent_runtime  # type: ignore[method-assign]
     Control.update_agent_runtime = update_agent_runtime  # type: ignore[method-assign]
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
