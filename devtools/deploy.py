@@ -9,6 +9,7 @@ against the embedded AWS and, with RUN_AWS_TESTS=1, against a real account.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -21,6 +22,11 @@ from devtools.wheelhouse import RUNTIME_PYTHON
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLES_STACK = "agentcore-lambda-roles"
+# What UpdateAgentRuntime must be given again to keep it (it replaces the runtime's configuration).
+_UPDATABLE = (
+    "agentRuntimeArtifact", "roleArn", "networkConfiguration", "description", "authorizerConfiguration",
+    "requestHeaderConfiguration", "protocolConfiguration", "environmentVariables",
+)  # fmt: skip
 DEPLOYMENT_TYPES = ("container", "direct_code_deploy")
 # Direct code deploy runs the Python of the images (python:3.12-slim), whatever Python runs the toolkit.
 DIRECT_CODE_RUNTIME = "PYTHON_" + RUNTIME_PYTHON.replace(".", "_")
@@ -82,10 +88,11 @@ def plan(
     deployment_type: str = "container",
     idle_timeout: int | None = None,
     max_lifetime: int | None = None,
+    name: str | None = None,
 ) -> Plan:
     """Build the configure and deploy commands of a step from the roles stack's outputs."""
     spec = STEPS[step]
-    configure = ["agentcore", "configure", "--entrypoint", "agent.py", "--name", spec.name]
+    configure = ["agentcore", "configure", "--entrypoint", "agent.py", "--name", name or spec.name]
     if spec.role_output:
         configure += ["--execution-role", outputs[spec.role_output]]
     configure += ["--deployment-type", deployment_type]
@@ -131,6 +138,41 @@ def run(the_plan: Plan, folder: Path) -> None:
     for command in (the_plan.configure, the_plan.deploy):
         print(f"+ {shell(command)}", flush=True)
         subprocess.run([agentcore(), *command[1:]], cwd=folder, check=True)
+    if "direct_code_deploy" in the_plan.configure:
+        keep_lifecycle(folder, the_plan.configure)
+
+
+def keep_lifecycle(folder: Path, configure: list[str]) -> None:
+    """Apply configure's lifecycle settings to a direct code deploy runtime, which toolkit 0.3.14 drops.
+
+    Its container path passes them to CreateAgentRuntime; its direct code deploy path does not (the yaml
+    keeps them, the runtime gets the service's defaults). UpdateAgentRuntime with everything else as is.
+    """
+    wanted = {
+        key: int(configure[configure.index(flag) + 1])
+        for flag, key in (("--idle-timeout", "idleRuntimeSessionTimeout"), ("--max-lifetime", "maxLifetime"))
+        if flag in configure
+    }
+    if not wanted:
+        return
+    import boto3
+    import yaml
+
+    config = yaml.safe_load((folder / ".bedrock_agentcore.yaml").read_text(encoding="utf-8"))
+    agent_id = config["agents"][config["default_agent"]]["bedrock_agentcore"]["agent_id"]
+    # The toolkit's own control-plane override (BEDROCK_AGENTCORE_CP_ENDPOINT), so both reach the same API.
+    control = boto3.client(
+        "bedrock-agentcore-control", endpoint_url=os.environ.get("BEDROCK_AGENTCORE_CP_ENDPOINT")
+    )
+    runtime = control.get_agent_runtime(agentRuntimeId=agent_id)
+    if runtime.get("lifecycleConfiguration") == wanted:
+        return
+    print(
+        f"+ # toolkit 0.3.14 left out the lifecycle settings: UpdateAgentRuntime {agent_id} {wanted}",
+        flush=True,
+    )
+    kept = {key: runtime[key] for key in _UPDATABLE if runtime.get(key)}
+    control.update_agent_runtime(agentRuntimeId=agent_id, lifecycleConfiguration=wanted, **kept)
 
 
 def main(argv: list[str]) -> int:
@@ -141,13 +183,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--roles-stack", default=ROLES_STACK, help="stack deployed from infra/roles.yaml")
     parser.add_argument("--idle-timeout", type=int, help="idleRuntimeSessionTimeout, seconds (60 to 28,800)")
     parser.add_argument("--max-lifetime", type=int, help="maxLifetime, seconds (60 to 28,800)")
+    parser.add_argument(
+        "--name", help="runtime name (default: the step's; the roles stack scopes its role by it)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the commands as the READMEs write them")
     args = parser.parse_args(argv)
     needs_outputs = STEPS[args.step].role_output or STEPS[args.step].env_outputs
     outputs: Mapping[str, str] = (
         Placeholders() if args.dry_run or not needs_outputs else stack_outputs(args.roles_stack)
     )
-    the_plan = plan(args.step, outputs, args.deployment_type, args.idle_timeout, args.max_lifetime)
+    the_plan = plan(args.step, outputs, args.deployment_type, args.idle_timeout, args.max_lifetime, args.name)
     if args.dry_run:
         print("\n".join(the_plan.lines()))
         return 0
