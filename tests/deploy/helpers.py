@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -271,10 +272,55 @@ def landed_record(clients: Any, step: str, settings: Mapping[str, str], answer: 
     return None
 
 
-def readme_block(path: Path, heading: str) -> str:
-    """The first ```bash block under a README heading."""
-    text = path.read_text(encoding="utf-8")
-    section = text.split(f"\n{heading}\n", 1)[1]
-    match = re.search(r"```bash\n(.*?)```", section, re.S)
-    assert match, f"no bash block under {heading} in {path}"
-    return match.group(1)
+def readme_block(path: Path, containing: str) -> str:
+    """The first ```bash block of a README that contains the given text."""
+    for block in re.findall(r"```bash\n(.*?)```", path.read_text(encoding="utf-8"), re.S):
+        if containing in block:
+            return str(block)
+    raise AssertionError(f"no bash block with {containing!r} in {path}")
+
+
+def readme_script(block: str, moto_port: int, marker: str = "@@@") -> str:
+    """Turn a README's local-run block into one bash script that runs it unattended.
+
+    What changes, and nothing else: moto's port 5000 becomes a free one; `.venv/bin/` is this venv's;
+    `make stage STEP=x` runs what that target runs (tests/deploy/test_readme_commands.py checks it);
+    `agentcore dev` runs in the background until uvicorn is up, and `invoke --dev` goes to the port it
+    chose (it moves off 8080 by itself when 8080 is taken, and says so); background jobs end with the script.
+    Each command's output follows a `@@@ <command>` line.
+    """
+    prefix = f"{sys.prefix}/bin"
+    lines = ["set -e", "DEV_LOG=$(mktemp)"]
+    for raw in block.replace("\\\n", " ").splitlines():
+        line = re.sub(r"\s+#.*$", "", raw).strip() if not raw.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        line = line.replace("5000", str(moto_port)).replace(".venv/bin/", f"{prefix}/")
+        line = re.sub(r"make stage STEP=(\S+)", rf"{prefix}/python -m devtools.stage \1", line)
+        lines.append(f"echo {shlex.quote(f'{marker} {line}')}")
+        if line.endswith("agentcore dev"):
+            lines.append(f'{line[: -len("agentcore dev")]}agentcore dev > "$DEV_LOG" 2>&1 &')
+            lines.append(
+                'for i in $(seq 600); do grep -q "Uvicorn running on" "$DEV_LOG" && break; sleep 0.1; done; '
+                'cat "$DEV_LOG"; '
+                'DEV_PORT=$(grep -o "Uvicorn running on http://[0-9.]*:[0-9]*" "$DEV_LOG" | head -1 | sed "s/.*://")'
+            )
+        elif "agentcore invoke --dev" in line:
+            lines.append(line.replace("agentcore invoke --dev", 'agentcore invoke --dev --port "$DEV_PORT"'))
+        elif line.endswith("&") and "moto_server" in line:
+            lines.append(line)
+            lines.append(
+                f"for i in $(seq 300); do curl -s -o /dev/null http://127.0.0.1:{moto_port}/ && break; sleep 0.1; done"
+            )
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def split_output(output: str, marker: str = "@@@") -> dict[str, str]:
+    """The output of a readme_script run, by command (its first word after the marker, with the rest)."""
+    parts: dict[str, str] = {}
+    for chunk in output.split(f"{marker} ")[1:]:
+        command, _, rest = chunk.partition("\n")
+        parts[command] = rest
+    return parts
