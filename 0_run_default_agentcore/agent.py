@@ -33,6 +33,7 @@ from shared.model import (
     parse_prompt_request,
 )
 from shared.runtime import MIDDLEWARE, error_response, exact_payload, json_response
+from shared.serving import serve
 
 logger = logging.getLogger("shared")
 
@@ -216,4 +217,4 @@ async def _sse(
 
 
 if __name__ == "__main__":
-    app.run()
+    serve(app)

@@ -3,6 +3,7 @@
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
 from shared.runtime import MIDDLEWARE, endpoint
+from shared.serving import serve
 from shared.validation import checked_sum
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
@@ -16,4 +17,4 @@ def invoke(payload, context):
 
 
 if __name__ == "__main__":
-    app.run()
+    serve(app)

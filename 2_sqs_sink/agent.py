@@ -5,6 +5,7 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from shared.aws import client
 from shared.compute import sum_record
 from shared.runtime import MIDDLEWARE, endpoint
+from shared.serving import serve
 from shared.settings import SqsSettings
 from shared.sinks import SqsWriter
 
@@ -27,4 +28,4 @@ def invoke(payload, context):
 
 
 if __name__ == "__main__":
-    app.run()
+    serve(app)

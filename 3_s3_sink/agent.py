@@ -5,6 +5,7 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from shared.aws import client
 from shared.compute import sum_record
 from shared.runtime import MIDDLEWARE, endpoint
+from shared.serving import serve
 from shared.settings import S3Settings
 from shared.sinks import S3Writer
 
@@ -22,4 +23,4 @@ def invoke(payload, context):
 
 
 if __name__ == "__main__":
-    app.run()
+    serve(app)

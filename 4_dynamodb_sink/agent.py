@@ -13,6 +13,7 @@ from shared.aws import client
 from shared.compute import sum_record
 from shared.jobs import BackgroundRunner, JobStore, check_job_id, job_view, parse_job_options, submit_job
 from shared.runtime import MIDDLEWARE, endpoint
+from shared.serving import serve
 from shared.settings import DynamoDbSettings
 from shared.sinks import DynamoDbWriter
 
@@ -59,4 +60,4 @@ def invoke(payload, context):
 
 
 if __name__ == "__main__":
-    app.run()
+    serve(app)

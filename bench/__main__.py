@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cold, footprint, instructions, proxy, serving, sinks, warm
+from . import cold, deploy_paths, footprint, instructions, proxy, serving, sinks, warm
 from .context import Context
 from .report import Section, python_command, render_markdown, render_text
 
@@ -16,6 +16,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "warm": warm.run,
     "instructions": instructions.run,
     "serving": serving.run,
+    "deploy-paths": deploy_paths.run,
     "sinks": sinks.run,
     "cold": cold.run,
     "footprint": footprint.run,

@@ -15,6 +15,7 @@ from typing import Any
 
 from devtools.serve import free_port, stop_process
 from devtools.stage import refresh_if_stale
+from shared.serving import SERVED_LOG_LEVEL, UVICORN_ARGS
 
 from .pin import prefix
 
@@ -22,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 PAYLOAD = {"prompt": {"a": 1, "b": 2}}
 
-# The serving command of the steps' Dockerfiles (without opentelemetry-instrument: ADOT is not in
-# the dev environment, and it wraps the same process in the same way for every variant).
-DOCKERFILE_UVICORN = ("--loop", "asyncio", "--http", "httptools", "--no-access-log", "--log-level", "warning")
+# How the steps' images serve (`python agent.py` -> shared.serving), as uvicorn CLI arguments, so the bare
+# app is served the same way (without opentelemetry-instrument: ADOT is not in the dev environment, and it
+# wraps the same process in the same way for every variant).
+DOCKERFILE_UVICORN = UVICORN_ARGS
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,9 @@ class Serving:
     """How a server process is started: uvicorn's CLI with arguments, or the SDK's app.run()."""
 
     name: str
-    how: str  # "uvicorn" or "sdk-run"
+    how: str  # "uvicorn", "sdk-run" or "main" (`python <folder>/agent.py`, i.e. shared.serving)
     uvicorn_args: tuple[str, ...] = DOCKERFILE_UVICORN
-    log_level: str = "WARNING"
+    log_level: str = "WARNING"  # "" leaves LOG_LEVEL unset, as direct code deploy does
     loop: str = "asyncio"  # for sdk-run
     http: str = "h11"  # for sdk-run
 
@@ -99,6 +101,8 @@ class Server:
     cpus: frozenset[int] | None = None  # run the server on these CPUs only (see bench.pin)
 
     def command(self) -> list[str]:
+        if self.serving.how == "main":
+            return [*prefix(self.cpus), sys.executable, str(self.app.folder / f"{self.app.module}.py")]
         if self.serving.how == "sdk-run":
             return [
                 *prefix(self.cpus),
@@ -132,7 +136,10 @@ class Server:
         refresh_if_stale(self.app.folder)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.env)
-        env["LOG_LEVEL"] = self.serving.log_level
+        env.pop("LOG_LEVEL", None)
+        if self.serving.log_level:
+            env["LOG_LEVEL"] = self.serving.log_level
+        env["PORT"] = str(self.port)  # read by shared.serving (how="main")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         env.pop("DOCKER_CONTAINER", None)  # app.run() must bind loopback here
         fd, name = tempfile.mkstemp(prefix=f"bench-{self.app.module}-", suffix=".log")
@@ -211,9 +218,9 @@ def run_load(spec: dict[str, Any], timeout: float = 120.0, cpus: frozenset[int] 
 
 
 def dockerfile_serving(folder: Path) -> Serving:
-    """Read the uvicorn arguments of a step's Dockerfile CMD and its LOG_LEVEL, so the bench follows it."""
+    """How a step's image serves: `python agent.py` (shared.serving's options) or a uvicorn CMD's args."""
     text = (folder / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    log_level = "INFO"
+    log_level = SERVED_LOG_LEVEL
     args: tuple[str, ...] = DOCKERFILE_UVICORN
     for line in text.splitlines():
         line = line.strip()

@@ -26,11 +26,11 @@ MAX_BODY_BYTES = 1024 * 1024
 _STATE_KEY = "exact_payload"
 
 
-def configure_logging() -> None:
-    """Log as JSON lines with the request id, at the level named by LOG_LEVEL (default INFO)."""
-    level = os.environ.get(LOG_LEVEL, "INFO").strip().upper() or "INFO"
+def configure_logging(default: str = "INFO") -> None:
+    """Log as JSON lines with the request id, at the level named by LOG_LEVEL (else `default`)."""
+    level = os.environ.get(LOG_LEVEL, default).strip().upper() or default
     if not isinstance(logging.getLevelName(level), int):
-        level = "INFO"
+        level = default
     # A handler set before BedrockAgentCoreApp() makes the SDK keep ours instead of adding its own.
     for name in ("bedrock_agentcore.app", "shared"):
         log = logging.getLogger(name)

@@ -5,6 +5,7 @@ from handler import handler
 
 from shared.lambda_adapter import lambda_entrypoint
 from shared.runtime import MIDDLEWARE
+from shared.serving import serve
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 # The payload is the Lambda event. The function name comes from AWS_LAMBDA_FUNCTION_NAME when set:
@@ -13,4 +14,4 @@ app.entrypoint(lambda_entrypoint(handler))
 
 
 if __name__ == "__main__":
-    app.run()
+    serve(app)

@@ -91,7 +91,7 @@ def test_dockerfile_follows_the_runtime_contract(step: str) -> None:
     text = (ROOT / step / "Dockerfile").read_text()
     assert "--platform=linux/arm64" in text
     assert "DOCKER_CONTAINER=1" in text
-    assert "EXPOSE 8080" in text and '"--port", "8080"' in text
+    assert "EXPOSE 8080" in text and 'CMD ["opentelemetry-instrument", "python", "agent.py"]' in text
     assert re.search(r"^USER (?!root)\w+", text, re.M), "runs as a non-root user"
     assert '"opentelemetry-instrument"' in text
 
