@@ -69,6 +69,9 @@ class EmbeddedAws:
         # moto logs each resource type its CloudFormation skips; create_resources applies those by API.
         logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
 
+        from devtools import moto_gaps
+
+        moto_gaps.install()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
