@@ -47,6 +47,9 @@ class SessionProcess:
     log_path: Path
     # CPU a fresh process would have spent on imports that a forked child inherited instead.
     inherited_cpu: float = 0.0
+    # Linux folds the RSS a child had before exec (a copy of its parent's) into ru_maxrss: an exec'd
+    # child's peak then comes from VmHWM samples of its own image instead.
+    maxrss_includes_parent: bool = False
 
     def poll(self) -> Exit | None:
         """The exit, once the process has ended (never blocks)."""
@@ -76,6 +79,8 @@ def session_env(base: Mapping[str, str], spec: RuntimeSpec) -> dict[str, str]:
 
 class SpawnedProcess(SessionProcess):
     """A fresh interpreter: `python -m uvicorn <module>:app` with the Dockerfile's options."""
+
+    maxrss_includes_parent = True
 
     def __init__(self, spec: RuntimeSpec, env: Mapping[str, str], log_path: Path) -> None:
         self.port = free_port()

@@ -118,6 +118,8 @@ class Session:
     def measured(self) -> Measured:
         """What its process used: the wait4 rusage once ended, /proc while it runs."""
         if self.exit is not None:
+            if self.process is not None and self.process.maxrss_includes_parent and self.peak_seen:
+                return Measured(self.exit.measured.cpu_seconds, self.peak_seen)
             return self.exit.measured
         if self.process is not None:
             now = live(self.process.pid, self.peak_seen)
@@ -303,6 +305,7 @@ class SessionPool:
             return
         ended = process.poll()
         if ended is None:
+            session.measured()  # a last VmHWM sample: the peak up to now
             process.signal(signal.SIGTERM)
             ended = process.wait(self.settings.stop_grace)
         if ended is None:

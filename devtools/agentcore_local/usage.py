@@ -1,10 +1,11 @@
 """What a session used (CPU seconds, peak RSS) measured from its process, and what it would cost.
 
 An ended process: the rusage its parent collects with wait4 (ru_utime + ru_stime; ru_maxrss, KiB on
-Linux, bytes on macOS). A live one: /proc/<pid>/stat (utime + stime) and /proc/<pid>/status (VmHWM,
-the peak resident set) on Linux; psutil elsewhere, whose RSS is sampled, so its peak is the largest
-sample seen. The price is devtools.cost.agentcore_session_cost for every platform version of
-devtools/prices.json.
+Linux, bytes on macOS; for an exec'd child Linux counts the RSS it had before exec, a copy of its
+parent's, so there the peak is the last VmHWM sample instead). A live one: /proc/<pid>/stat (utime +
+stime) and /proc/<pid>/status (VmHWM, the peak resident set) on Linux; psutil elsewhere, whose RSS
+is sampled, so its peak is the largest sample seen. The price is devtools.cost.agentcore_session_cost
+for every platform version of devtools/prices.json.
 """
 
 from __future__ import annotations
