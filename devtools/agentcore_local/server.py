@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 # 15 minutes: the service's limit for a synchronous request (a stream may last 60).
 AGENT_READ_TIMEOUT = 900.0
+_FORWARDED = {name.lower(): name for name in wire.FORWARDED_HEADERS}
 
 
 @dataclass
@@ -174,11 +175,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.pool.release(session)
 
     def _forward(self, session: Session, invocation: Invocation, payload: bytes) -> None:
-        headers = {name: value for name in wire.FORWARDED_HEADERS if (value := self.headers.get(name))}
-        headers.update(
-            {k: v for k, v in self.headers.items() if k.lower().startswith(wire.CUSTOM_HEADER_PREFIX)}
-        )
-        headers.setdefault("Content-Type", "application/json")
+        # One pass over the request's headers: email.message's get() scans them all on every call.
+        headers = {"Content-Type": "application/json"}
+        for name, value in self.headers.items():
+            lower = name.lower()
+            if lower in _FORWARDED or lower.startswith(wire.CUSTOM_HEADER_PREFIX):
+                headers[_FORWARDED.get(lower, name)] = value
         headers[wire.SESSION_HEADER] = session.session_id
         headers[wire.REQUEST_ID_HEADER] = invocation.request_id
         conn = session.connections.pop() if session.connections else None
