@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import shutil
 import signal
 import tempfile
 import threading
@@ -247,7 +248,11 @@ class SessionPool:
         while True:
             ended = process.poll()
             if ended is not None:
-                raise RuntimeError(f"it exited at start-up ({ended.describe()}); log {process.log_path}")
+                try:
+                    tail = process.log_path.read_text(errors="replace")[-2000:]
+                except OSError:
+                    tail = "(no log)"
+                raise RuntimeError(f"it exited at start-up ({ended.describe()}):\n{tail}")
             try:
                 answer = ping_process(process.port, timeout=1)
             except (OSError, ValueError, http.client.HTTPException):
@@ -366,3 +371,6 @@ class SessionPool:
         for thread in list(self._enders):
             thread.join(timeout=self.settings.stop_grace + 15)
         self.launcher.stop()
+        # Session logs and unpacked artifacts live as long as the data plane (a failed start's log tail
+        # travels in its RuntimeClientError message).
+        shutil.rmtree(self.log_dir, ignore_errors=True)

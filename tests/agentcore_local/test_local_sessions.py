@@ -7,6 +7,7 @@ import http.client
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -14,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from devtools.agentcore_local import AgentCoreLocal, folder_runtime
 from tests.helpers import agentcore_client
+from tests.step5.support import agent_app_runtime
 
 STEP1 = folder_runtime("step1_local_sessions", "1_compute_without_model")
 PAYLOAD = b'{"prompt": {"a": 1, "b": 2}}'
@@ -236,3 +238,39 @@ def test_spawn_mode_starts_a_fresh_interpreter_per_session() -> None:
     # A fresh interpreter imports everything itself: nothing inherited, a real import's CPU.
     assert all(v["usage"]["inherited_cpu_seconds"] == 0 and v["usage"]["cpu_seconds"] > 0.05 for v in views)
     assert all(v["cold_start_seconds"] > 0.1 for v in views)
+
+
+@pytest.mark.parametrize("mode", ["spawn", "fork"])
+def test_a_runtime_that_fails_to_start_answers_runtime_client_error(mode: str, tmp_path: Path) -> None:
+    (tmp_path / "agent.py").write_text("raise SystemExit('boom at import')\n")
+    spec = folder_runtime(f"broken_{mode}", tmp_path)
+    with AgentCoreLocal([spec], start_mode=mode) as local:
+        with pytest.raises(ClientError) as failed:
+            agentcore_client(local.endpoint_url).invoke_agent_runtime(
+                agentRuntimeArn=spec.arn, runtimeSessionId=sid("broken"), payload=PAYLOAD
+            )
+        [view] = local.sessions()
+
+    assert failed.value.response["Error"]["Code"] == "RuntimeClientError"
+    assert "failed to start" in failed.value.response["Error"]["Message"]
+    assert "boom at import" in failed.value.response["Error"]["Message"]
+    assert (view["status"], view["ended_reason"]) == ("ended", "crashed")
+
+
+def test_sse_streams_through_to_boto3() -> None:
+    agent = agent_app_runtime()
+    with AgentCoreLocal([agent], start_mode="fork") as local:
+        answer = agentcore_client(local.endpoint_url).invoke_agent_runtime(
+            agentRuntimeArn=agent.arn,
+            runtimeSessionId=sid("sse"),
+            payload=b'{"prompt": {"a": 2, "b": 3, "mode": "stream"}}',
+            accept="text/event-stream",
+        )
+        lines = [line for line in answer["response"].iter_lines() if line]
+
+    assert answer["contentType"].startswith("text/event-stream")
+    assert [json.loads(line.removeprefix(b"data: ")) for line in lines] == [
+        {"partial": 2},
+        {"partial": 3},
+        {"result": 5},
+    ]
