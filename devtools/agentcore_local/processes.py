@@ -187,7 +187,10 @@ class Zygote:
 
     def _read(self, stdout: IO[bytes]) -> None:
         for line in stdout:
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not the protocol's: the zygote writes only JSON lines here
             kind = message["type"]
             if kind == "ready":
                 self.cpu_seconds = float(message["cpu_seconds"])
@@ -221,7 +224,7 @@ class Zygote:
 
     def fork(self, log_path: Path, timeout: float) -> ForkedProcess:
         """Fork a child for one session."""
-        event, slot = threading.Event(), {}
+        event, slot = threading.Event(), dict[str, Any]()
         with self._lock:
             self._next_id += 1
             request = self._next_id
@@ -275,6 +278,9 @@ class Launcher:
             return SpawnedProcess(spec, env, log_path)
         with self._lock:
             zygote = self._zygotes.get(spec.arn)
+            if zygote is not None and not zygote.alive:
+                zygote.stop()  # it died (killed, out of memory): import the runtime again
+                zygote = None
             if zygote is None:
                 zygote = self._zygotes[spec.arn] = Zygote(spec, env, self.log_dir, self.timeout)
         return zygote.fork(log_path, self.timeout)

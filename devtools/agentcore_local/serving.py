@@ -52,7 +52,7 @@ def read_dockerfile(folder: Path) -> Serving:
         return Serving()
     text = path.read_text(encoding="utf-8").replace("\\\n", " ")
     env: dict[str, str] = {}
-    args = DEFAULT_UVICORN_ARGS
+    args: tuple[str, ...] = DEFAULT_UVICORN_ARGS
     for line in text.splitlines():
         line = line.strip()
         if line.upper().startswith("ENV "):

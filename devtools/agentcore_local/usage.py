@@ -53,7 +53,7 @@ def live(pid: int, peak_so_far: float = 0.0) -> Measured | None:
 
 
 def _live_psutil(pid: int, peak_so_far: float) -> Measured | None:
-    import psutil  # only where there is no /proc (macOS)
+    import psutil  # type: ignore[import-untyped]  # only where there is no /proc (macOS)
 
     try:
         proc = psutil.Process(pid)

@@ -25,11 +25,13 @@ import threading
 from typing import Any
 
 _children: set[int] = set()
+# The protocol's own copy of stdout: fd 1 itself goes to the log, so an app that prints cannot garble it.
+_PROTOCOL_FD = os.dup(1)
+os.dup2(2, 1)
 
 
 def _say(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    os.write(_PROTOCOL_FD, (json.dumps(message) + "\n").encode())
 
 
 def _die_with_parent() -> None:
@@ -51,6 +53,7 @@ def _serve_child(app: Any, sock: socket.socket, log: str, options: dict[str, Any
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    os.close(_PROTOCOL_FD)
     _die_with_parent()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)

@@ -274,3 +274,19 @@ def test_sse_streams_through_to_boto3() -> None:
         {"partial": 3},
         {"result": 5},
     ]
+
+
+def test_an_app_that_prints_at_import_still_forks(tmp_path: Path) -> None:
+    (tmp_path / "agent.py").write_text(
+        "print('hello from import')\n"
+        "from bedrock_agentcore.runtime import BedrockAgentCoreApp\n"
+        "app = BedrockAgentCoreApp()\n"
+        "@app.entrypoint\n"
+        "def invoke(payload):\n"
+        "    return {'echo': payload}\n"
+    )
+    spec = folder_runtime("printing_app", tmp_path)
+    with AgentCoreLocal([spec], start_mode="fork") as local:
+        status, _, body = local.invoke(spec.arn, {"x": 1}, sid("printing"))
+
+    assert (status, body) == (200, {"echo": {"x": 1}})
