@@ -28,11 +28,11 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from devtools.agentcore_local.runtimes import Lifecycle, RuntimeSpec
 from devtools.agentcore_local.serving import read_dockerfile
-from devtools.agentcore_local.wire import runtime_arn
+from devtools.agentcore_local.wire import ServiceError, runtime_arn, runtime_client_error
 
 # How long a resolved runtime is trusted before its version is read again (a redeploy is seen after it).
 REFRESH_SECONDS = 2.0
@@ -127,11 +127,20 @@ class ControlPlane:
             cached = self._cache.get(arn)
             if cached and time.monotonic() - cached[3] < REFRESH_SECONDS:
                 return cached[0]
-            found = self._find(arn)
+            try:
+                found = self._find(arn)
+            except (BotoCoreError, ClientError) as exc:
+                raise ServiceError(
+                    "InternalServerException", 500, f"the embedded AWS did not answer: {exc}"
+                ) from exc
             if found is None:
                 self._cache.pop(arn, None)
                 return None
-            spec = self._spec(found)
+            try:
+                spec = self._spec(found)
+            except (LookupError, ValueError, zipfile.BadZipFile, BotoCoreError, ClientError) as exc:
+                # What the service answers when a runtime's container cannot start.
+                raise runtime_client_error(f"the deployed runtime cannot run here: {exc}") from exc
             self._cache[arn] = (spec, found["agentRuntimeId"], found["agentRuntimeVersion"], time.monotonic())
             return spec
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.emulator import EmbeddedAws, Resources
@@ -150,3 +151,24 @@ def test_a_container_runtime_runs_the_source_its_build_was_given(
         f"arn:aws:bedrock-agentcore:{moto_server.region}:123456789012:runtime/{created['agentRuntimeId']}"
     )
     assert _invoke(real_arn, f"container-{uuid.uuid4()}") == (200, {"result": 8})
+
+
+def test_a_container_without_source_answers_runtime_client_error(
+    plane: AgentCoreLocal, moto_server: EmbeddedAws
+) -> None:
+    created = moto_server.client("bedrock-agentcore-control").create_agent_runtime(
+        agentRuntimeName=f"nosource_{uuid.uuid4().hex[:8]}",
+        agentRuntimeArtifact={
+            "containerConfiguration": {
+                "containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/none:latest"
+            }
+        },
+        roleArn=ROLE,
+        networkConfiguration={"networkMode": "PUBLIC"},
+    )
+
+    with pytest.raises(ClientError) as failed:
+        _invoke(created["agentRuntimeArn"], f"nosource-{uuid.uuid4()}")
+
+    assert failed.value.response["Error"]["Code"] == "RuntimeClientError"
+    assert "no source for the container" in failed.value.response["Error"]["Message"]
