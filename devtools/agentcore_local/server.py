@@ -183,20 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
                 headers[_FORWARDED.get(lower, name)] = value
         headers[wire.SESSION_HEADER] = session.session_id
         headers[wire.REQUEST_ID_HEADER] = invocation.request_id
-        conn = session.connections.pop() if session.connections else None
+        conn: http.client.HTTPConnection | None = None
         try:
-            try:
-                if conn is None:
-                    assert session.process is not None
-                    port = session.process.port
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=AGENT_READ_TIMEOUT)
-                conn.request("POST", "/invocations", body=payload, headers=headers)
-                resp = conn.getresponse()
-            except (OSError, http.client.HTTPException) as exc:
-                if conn is not None:
-                    conn.close()
-                    conn = None
-                raise self._failed(session, exc) from exc
+            conn, resp = self._send(session, headers, payload)
             if not 200 <= resp.status < 300 and self.owner.container_errors == "runtime_client_error":
                 resp.read()
                 raise wire.runtime_client_error("the agent answered with an error")
@@ -220,6 +209,28 @@ class _Handler(BaseHTTPRequestHandler):
                 session.connections.append(conn)
             elif conn is not None:
                 conn.close()
+
+    def _send(
+        self, session: Session, headers: dict[str, str], payload: bytes
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """POST /invocations on a kept-alive connection, or a new one."""
+        while True:
+            reused = bool(session.connections)
+            if reused:
+                conn = session.connections.pop()
+            else:
+                assert session.process is not None
+                conn = http.client.HTTPConnection(
+                    "127.0.0.1", session.process.port, timeout=AGENT_READ_TIMEOUT
+                )
+            try:
+                conn.request("POST", "/invocations", body=payload, headers=headers)
+                return conn, conn.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                # uvicorn closes a connection idle for 5 s: a kept one may be gone, try a new one.
+                if not reused or isinstance(exc, TimeoutError):
+                    raise self._failed(session, exc) from exc
 
     def _failed(self, session: Session, exc: BaseException) -> ServiceError:
         if session.status == "ended" and session.ended_reason != "crashed":

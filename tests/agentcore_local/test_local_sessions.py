@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -290,3 +291,16 @@ def test_an_app_that_prints_at_import_still_forks(tmp_path: Path) -> None:
         status, _, body = local.invoke(spec.arn, {"x": 1}, sid("printing"))
 
     assert (status, body) == (200, {"echo": {"x": 1}})
+
+
+def test_a_kept_connection_the_session_closed_is_replaced(plane: AgentCoreLocal) -> None:
+    client = agentcore_client(plane.endpoint_url)
+    session = sid("keepalive")
+    invoke(client, session)
+    live = plane.pool.find(STEP1.arn, session)
+    assert live is not None and len(live.connections) == 1
+    # What uvicorn does to a connection idle for 5 s: the data plane's next send on it fails.
+    live.connections[0].sock.shutdown(socket.SHUT_RDWR)
+
+    assert invoke(client, session)["body"] == {"result": 3}
+    assert [i.status for i in plane.invocations] == [200, 200]
