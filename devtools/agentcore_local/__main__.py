@@ -82,12 +82,12 @@ def serve(argv: list[str]) -> int:
         start_mode=args.start_mode,
     )
     signal.signal(signal.SIGTERM, _interrupt)
-    with plane:
+    # Around everything: a SIGTERM that lands while starting or printing also unwinds through stop().
+    with contextlib.suppress(KeyboardInterrupt), plane:
         for spec in runtimes:
             print(f"  runtime {spec.arn} <- {spec.folder}")
         print(f"AgentCore data plane at {plane.endpoint_url}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            plane.wait()
+        plane.wait()
     return 0
 
 

@@ -5,7 +5,8 @@ serves every later invocation with the same id. It ends:
 - `idle`: /ping said Healthy and nothing happened for the runtime's idleRuntimeSessionTimeout, counted
   from the later of its last invocation's end and the ping's `time_of_last_update` (a timestamp that
   moves keeps it alive, as on the service); HealthyBusy or an invocation in flight keeps it;
-- `max_lifetime`: maxLifetime after it started, busy or not;
+- `max_lifetime`: maxLifetime after it started, busy or not (a maxLifetime below the idle timeout is the
+  idle timeout too, as the lifecycle settings page's default-behaviour table has it);
 - `stopped`: StopRuntimeSession (or a local stop);
 - `crashed`: its process exited on its own (or was killed). The next invocation with that id answers
   RuntimeClientError (424); the one after starts a new session.
@@ -195,13 +196,10 @@ class SessionPool:
                     raise quota_exceeded(
                         f"{len(self._live)} sessions are running, the limit of this data plane"
                     )
-                session = Session(
-                    spec,
-                    session_id,
-                    spec.lifecycle.idle_timeout or self.settings.idle_timeout,
-                    spec.lifecycle.max_lifetime or self.settings.max_lifetime,
-                    self.settings.start_mode,
-                )
+                max_lifetime = spec.lifecycle.max_lifetime or self.settings.max_lifetime
+                # The service keeps idle <= max: a maxLifetime under the idle timeout is used for both.
+                idle = min(spec.lifecycle.idle_timeout or self.settings.idle_timeout, max_lifetime)
+                session = Session(spec, session_id, idle, max_lifetime, self.settings.start_mode)
                 self._live[key] = session
                 self._all.append(session)
             session.in_flight += 1

@@ -93,5 +93,7 @@ def test_max_lifetime_ends_a_busy_session(moto_server: EmbeddedAws) -> None:
         ended = plane.wait_ended(spec.arn, session, timeout=15)
 
     assert (ended["ended_reason"], ended["ping"]) == ("max_lifetime", "HealthyBusy")
+    # As the service does, a maxLifetime under the idle timeout is the idle timeout too.
+    assert (ended["idle_timeout"], ended["max_lifetime"]) == (2.0, 2.0)
     assert 2.0 <= ended["ended_at"] - ended["started_at"] < 10
     assert ended["exit"] in ("killed by SIGTERM", "killed by SIGKILL", "exit code 0")
