@@ -285,12 +285,16 @@ class SessionPool:
         with self._lock:
             return self._live.get((arn, session_id))
 
-    def end(self, session: Session, reason: str) -> bool:
-        """End a session now (SIGTERM, SIGKILL after the grace period); False if it had ended."""
+    def end(self, session: Session, reason: str, unless_invoked: bool = False) -> bool:
+        """End a session now (SIGTERM, SIGKILL after the grace period); False if it had ended.
+
+        `unless_invoked`: not if an invocation has just arrived (the reaper's idle verdict was read
+        without the lock that invocations take).
+        """
         if reason not in ENDED_REASONS:
             raise ValueError(f"ended_reason is one of {ENDED_REASONS}")
         with self._lock:
-            if session.ended_at is not None:
+            if session.ended_at is not None or (unless_invoked and session.in_flight):
                 return False
             session.status = "ended"
             session.ended_at = time.time()
@@ -349,7 +353,7 @@ class SessionPool:
                 self._note_ping(session, ping_process(process.port, timeout=1))
             session.measured()  # a live sample, for a peak where there is no VmHWM
         if session.idle_for(now) >= session.idle_timeout:
-            self.end(session, IDLE)
+            self.end(session, IDLE, unless_invoked=True)
 
     # -- views and shutdown ------------------------------------------------------------------------
 

@@ -304,3 +304,13 @@ def test_a_kept_connection_the_session_closed_is_replaced(plane: AgentCoreLocal)
 
     assert invoke(client, session)["body"] == {"result": 3}
     assert [i.status for i in plane.invocations] == [200, 200]
+
+
+def test_an_idle_verdict_never_ends_a_session_an_invocation_just_reached(plane: AgentCoreLocal) -> None:
+    session = sid("idle-race")
+    invoke(agentcore_client(plane.endpoint_url), session)
+    live, _ = plane.pool.acquire(STEP1, session)  # an invocation in flight, as the reaper decides
+
+    assert plane.pool.end(live, "idle", unless_invoked=True) is False
+    plane.pool.release(live)
+    assert plane.pool.end(live, "idle", unless_invoked=True) is True
