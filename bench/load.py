@@ -238,7 +238,13 @@ async def http_paired(spec: dict[str, Any]) -> dict[str, Any]:
     (moto slows down as a queue or a table grows), which back-to-back runs do not.
     """
     host, ports = spec.get("host", "127.0.0.1"), [int(p) for p in spec["ports"]]
-    raw = {p: _raw_request(host, p, "/invocations", json.dumps(spec["payload"]).encode(), {}) for p in ports}
+    # Optional per-port path and headers (a data plane's InvokeAgentRuntime path and session header).
+    paths, extra = spec.get("paths", {}), spec.get("headers", {})
+    body = json.dumps(spec["payload"]).encode()
+    raw = {
+        p: _raw_request(host, p, paths.get(str(p), "/invocations"), body, extra.get(str(p), {}))
+        for p in ports
+    }
     conns = {p: _Conn(host, p) for p in ports}
     statuses: dict[int, dict[int, int]] = {p: {} for p in ports}
     latencies: dict[int, list[float]] = {p: [] for p in ports}

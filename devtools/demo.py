@@ -1,8 +1,10 @@
-"""`make demo`: steps 1-4 end to end on an embedded AWS, each served over the real runtime contract.
+"""`make demo`: steps 1-5 end to end on an embedded AWS, each behind the local AgentCore data plane.
 
-Starts moto's server on a loopback port, creates the queue, bucket and table, starts every step as
-its own uvicorn process, sends the seed payloads over HTTP, reads back what landed and prints it.
-Exits non-zero on any mismatch; stops everything it started.
+Starts moto's server on a loopback port, creates the queue, bucket and table, serves every step as a
+runtime of the local data plane (devtools.agentcore_local: one process per session, started on its
+first invocation as the service starts a microVM), sends the seed payloads with InvokeAgentRuntime
+over HTTP, reads back what landed and prints it, then the session table with what the sessions would
+cost. Exits non-zero on any mismatch; stops everything it started.
 """
 
 from __future__ import annotations
@@ -12,24 +14,49 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+from devtools.agentcore_local import AgentCoreLocal, folder_runtime
+from devtools.agentcore_local.table import session_lines
 from devtools.demo_step0 import run_step0_demo
+from devtools.demo_step5 import RUNTIME_NAME as STEP4_RUNTIME
 from devtools.demo_step5 import run_step5_demo
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.report import Row, print_rows
-from devtools.serve import StepServer
 
 # Every runtime invocation carries a session id (33-256 characters); the demo sends one like agentcore invoke.
 SESSION_ID = f"demo-session-{uuid.uuid4()}"
 
 
-def _invoke(server: StepServer, payload: Any) -> tuple[int, dict[str, Any]]:
-    return server.invoke(payload, headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": SESSION_ID})
+@dataclass
+class Runtime:
+    """One step served by the local data plane; the demo's calls go to one session of it."""
+
+    step: str
+    plane: AgentCoreLocal
+    arn: str
+
+    def invoke(self, payload: Any) -> tuple[int, dict[str, Any]]:
+        """InvokeAgentRuntime over HTTP, in the demo's session."""
+        status, _, body = self.plane.invoke(self.arn, payload, SESSION_ID)
+        return status, body
+
+    def ping(self) -> dict[str, Any]:
+        """GET /ping of the session's process."""
+        return self.plane.ping(self.arn, SESSION_ID)
 
 
-def _check_step1(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
+def runtime_name(step: str) -> str:
+    """A runtime name for a step folder (runtime names start with a letter): 2_sqs_sink -> step2_sqs_sink."""
+    return STEP4_RUNTIME if step == "4_dynamodb_sink" else f"step{step}"
+
+
+def _invoke(server: Runtime, payload: Any) -> tuple[int, dict[str, Any]]:
+    return server.invoke(payload)
+
+
+def _check_step1(server: Runtime, aws: EmbeddedAws, res: Resources) -> list[Row]:
     rows = []
     for payload, expected in (({"prompt": {"a": 1, "b": 2}}, 3), ({"prompt": {"a": 0.1, "b": 0.2}}, 0.3)):
         status, body = _invoke(server, payload)
@@ -45,7 +72,7 @@ def _check_step1(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
     return rows
 
 
-def _check_step2(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
+def _check_step2(server: Runtime, aws: EmbeddedAws, res: Resources) -> list[Row]:
     payload = {"prompt": {"a": 5, "b": 3}}
     status, body = _invoke(server, payload)
     sqs = aws.client("sqs")
@@ -63,7 +90,7 @@ def _check_step2(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
     return [Row(server.step, json.dumps(payload), f"{status} {json.dumps(body)}", f"SQS: {shown}", ok)]
 
 
-def _check_step3(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
+def _check_step3(server: Runtime, aws: EmbeddedAws, res: Resources) -> list[Row]:
     payload = {"prompt": {"a": 1, "b": 2}}
     status, body = _invoke(server, payload)
     landed: Any = None
@@ -82,7 +109,7 @@ def _check_step3(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
     return [Row(server.step, json.dumps(payload), f"{status} {json.dumps(body)}", shown, ok)]
 
 
-def _check_step4(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
+def _check_step4(server: Runtime, aws: EmbeddedAws, res: Resources) -> list[Row]:
     payload = {"prompt": {"a": 4, "b": 5}}
     status, body = _invoke(server, payload)
     item: dict[str, Any] = {}
@@ -99,7 +126,7 @@ def _check_step4(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[R
     return rows + _check_step4_async(server, aws, res)
 
 
-def _check_step4_async(server: StepServer, aws: EmbeddedAws, res: Resources) -> list[Row]:
+def _check_step4_async(server: Runtime, aws: EmbeddedAws, res: Resources) -> list[Row]:
     payload = {"prompt": {"a": 7, "b": 2}, "mode": "async", "delay_seconds": 1}
     status, job = _invoke(server, payload)
     busy = server.ping()["status"]
@@ -134,7 +161,7 @@ def _check_step4_async(server: StepServer, aws: EmbeddedAws, res: Resources) -> 
     return [Row(f"{server.step} (async job)", json.dumps(payload), f"{status} {json.dumps(job)}", landed, ok)]
 
 
-CHECKS: dict[str, Callable[[StepServer, EmbeddedAws, Resources], list[Row]]] = {
+CHECKS: dict[str, Callable[[Runtime, EmbeddedAws, Resources], list[Row]]] = {
     "1_compute_without_model": _check_step1,
     "2_sqs_sink": _check_step2,
     "3_s3_sink": _check_step3,
@@ -151,21 +178,22 @@ def main() -> int:
         print(f"embedded AWS (moto) at {aws.endpoint_url}, region {aws.region}")
         print(f"  queue {res.queue_url}\n  bucket {res.bucket}\n  table {res.table_name} (TTL on `ttl`)")
         env = {**aws.env(), **res.env()}
-        servers = [StepServer(step, env) for step in CHECKS]
-        try:
-            with ThreadPoolExecutor(len(servers)) as pool:
-                list(pool.map(StepServer.start, servers))
-            for server in servers:
-                print(f"  {server.step} serving POST /invocations, GET /ping at {server.url}")
+        specs = [folder_runtime(runtime_name(step), step, env) for step in CHECKS]
+        with AgentCoreLocal(specs, aws_endpoint=aws.endpoint_url) as plane:
+            print(f"AgentCore data plane at {plane.endpoint_url}")
+            for spec in specs:
+                print(f"  {spec.arn} <- {spec.folder.name}")
+            servers = [Runtime(step, plane, spec.arn) for step, spec in zip(CHECKS, specs, strict=True)]
             rows = [row for server in servers for row in CHECKS[server.step](server, aws, res)]
-        finally:
-            for server in servers:
-                server.stop()
-        rows += run_step5_demo(aws, res)
+            rows += run_step5_demo(aws, res, plane)
+            sessions = session_lines(plane.sessions())
     print()
     for line in step0 or []:
         print(line)
     print_rows(rows)
+    print("\nsessions of the local AgentCore data plane (one process each), and what they would cost:")
+    for line in sessions:
+        print(f"  {line}")
     failed = [row for row in rows if not row.ok]
     failed_step0 = [line for line in step0 or [] if line.startswith("[FAIL]")]
     passed = len(rows) - len(failed) + len([line for line in step0 or [] if line.startswith("[PASS]")])

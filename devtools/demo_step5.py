@@ -1,6 +1,7 @@
 """Step 5 in `make demo`: curl-like calls through the local API Gateway, the Lambda proxy, the local
-AgentCore data plane and the step 4 agent, then the DynamoDB item read back from the embedded AWS; and one
-async job (POST /jobs, GET /jobs/{id} until it ends, its item read back).
+AgentCore data plane (devtools.agentcore_local: one step 4 process per session) and step 4, then the
+DynamoDB item read back from the embedded AWS; and one async job (POST /jobs, GET /jobs/{id} until it
+ends, its item read back).
 
 `python -m devtools.demo_step5 --serve` keeps the whole local stack up for your own curl calls.
 """
@@ -12,16 +13,17 @@ import json
 import signal
 import sys
 import time
+from contextlib import ExitStack
 from typing import Any
 
+from devtools.agentcore_local import AgentCoreLocal, RuntimeSpec, folder_runtime, runtime_arn
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.report import Row
-from devtools.runtime_emulator import RuntimeEmulator, runtime_arn
-from devtools.serve import StepServer
 
 STEP = "5_api_gateway_proxy"
-RUNTIME_ARN = runtime_arn("step4_dynamodb_sink-local")
+RUNTIME_NAME = "step4_dynamodb_sink-local"
+RUNTIME_ARN = runtime_arn(RUNTIME_NAME)
 
 
 # How long the demo polls a job before calling it a failure.
@@ -46,7 +48,12 @@ def _post(url: str, body: bytes) -> tuple[int, dict[str, Any]]:
     return status, answer
 
 
-def lambda_environment(aws: EmbeddedAws, resources: Resources, runtime: RuntimeEmulator) -> dict[str, str]:
+def step4_runtime(aws: EmbeddedAws, resources: Resources) -> RuntimeSpec:
+    """Step 4 as the runtime the proxy invokes, on the embedded AWS and its sinks."""
+    return folder_runtime(RUNTIME_NAME, "4_dynamodb_sink", {**aws.env(), **resources.env()})
+
+
+def lambda_environment(aws: EmbeddedAws, resources: Resources, runtime: AgentCoreLocal) -> dict[str, str]:
     """The Lambda's environment: only what a deployed function would have, plus the local endpoints."""
     return {
         **{k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"},
@@ -57,7 +64,7 @@ def lambda_environment(aws: EmbeddedAws, resources: Resources, runtime: RuntimeE
     }
 
 
-def _async_job_row(aws: EmbeddedAws, resources: Resources, base: str, runtime: RuntimeEmulator) -> Any:
+def _async_job_row(aws: EmbeddedAws, resources: Resources, base: str, runtime: AgentCoreLocal) -> Any:
     """POST /jobs, poll GET /jobs/{id} until the job ends, read its item back."""
 
     request = b'{"prompt": {"a": 7, "b": 2}, "delay_seconds": 1}'
@@ -94,16 +101,16 @@ def _async_job_row(aws: EmbeddedAws, resources: Resources, base: str, runtime: R
     return Row(STEP, shown, response, f"DynamoDB: {item}", ok)
 
 
-def run_step5_demo(aws: EmbeddedAws, resources: Resources) -> list[Row]:
-    """Run step 5 end to end on the given embedded AWS and return the demo's rows."""
+def run_step5_demo(aws: EmbeddedAws, resources: Resources, plane: AgentCoreLocal | None = None) -> list[Row]:
+    """Run step 5 end to end on the given embedded AWS (and data plane, else its own) and return the rows."""
 
     rows: list[Row] = []
-    env = {**aws.env(), **resources.env()}
-    with (
-        StepServer("4_dynamodb_sink", env) as agent,
-        RuntimeEmulator({RUNTIME_ARN: agent.url}) as runtime,
-        ApiGatewayProcess(env=lambda_environment(aws, resources, runtime)) as front,
-    ):
+    with ExitStack() as stack:
+        if plane is None:
+            plane = stack.enter_context(AgentCoreLocal())
+        runtime = plane
+        runtime.add_runtime(step4_runtime(aws, resources))
+        front = stack.enter_context(ApiGatewayProcess(env=lambda_environment(aws, resources, runtime)))
         url = f"{front.url}/calculate"
         print(f"  {STEP}: local API Gateway at {front.url}, AgentCore data plane at {runtime.endpoint_url}")
 
@@ -145,23 +152,23 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def serve(port: int) -> None:
-    """Keep step 4, the data-plane emulator and the local API Gateway up until interrupted."""
+    """Keep the local data plane (step 4 sessions) and the local API Gateway up until interrupted."""
     # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the child processes are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
     with EmbeddedAws() as aws:
         resources = aws.create_resources()
-        agent = StepServer("4_dynamodb_sink", {**aws.env(), **resources.env()})
         with (
-            agent,
-            RuntimeEmulator({RUNTIME_ARN: agent.url}) as runtime,
+            AgentCoreLocal([step4_runtime(aws, resources)], aws_endpoint=aws.endpoint_url) as runtime,
             ApiGatewayProcess(env=lambda_environment(aws, resources, runtime), port=port) as front,
         ):
             print(f"embedded AWS (moto) at {aws.endpoint_url}; table {resources.table_name}")
+            print(f"AgentCore data plane at {runtime.endpoint_url}")
             print(f"curl -X POST {front.url}/calculate -H 'Content-Type: application/json' \\")
             print('     -d \'{"prompt": {"a": 5, "b": 5}}\'')
             print(f"curl -i -X POST {front.url}/jobs -H 'Content-Type: application/json' \\")
             print('     -d \'{"prompt": {"a": 7, "b": 2}, "delay_seconds": 10}\'')
             print(f"curl {front.url}/jobs/<job_id>      # the Location header of the POST, under the stage")
+            print(f"python -m devtools.agentcore_local sessions --endpoint {runtime.endpoint_url}")
             print("Ctrl-C stops everything.", flush=True)
             try:
                 while front.process is not None and front.process.poll() is None:

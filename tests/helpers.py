@@ -92,3 +92,32 @@ def inject_aws_error(client: Any, operation: str, status: int, code: str) -> lis
     event = f"before-send.{service.endpoint_prefix}.{operation}"
     client.meta.events.register(event, respond)
     return attempts
+
+
+def agentcore_client(endpoint_url: str, read_timeout: float = 30) -> Any:
+    """A real boto3 bedrock-agentcore client for a local data plane (test credentials, no retries)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "bedrock-agentcore",
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=read_timeout),
+    )
+
+
+def wait_until(check: Any, timeout: float, what: str, every: float = 0.05) -> Any:
+    """Poll `check()` until it returns something truthy (returned) or `timeout` seconds pass."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout} s")
+        time.sleep(every)

@@ -41,3 +41,23 @@ def test_the_in_process_driver_gets_200s_from_each_app(name: str) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_local_data_plane_section_measures_both_paths_and_cold_starts() -> None:
+    from bench import local_runtime
+    from bench.context import Context
+
+    ctx = Context(rounds=1, sequential_count=5)
+    try:
+        section = local_runtime.run(ctx)
+    finally:
+        ctx.close()
+
+    assert [row[0] for row in section.rows] == list(local_runtime.STEPS)
+    for row in section.rows:
+        # Timings only (no order between them: five requests on a shared machine prove nothing).
+        assert float(row[1].split()[0]) > 0 and float(row[2].split()[0]) > 0
+    assert {t.what for t in section.targets} >= {
+        "cold start, spawn (step 1, caller)",
+        "cold start, fork (step 1, caller)",
+    }

@@ -1,20 +1,15 @@
-"""Fixtures for step 5: a Lambda-like environment, and the local stack (moto, step 4, a test agent, the
-local AgentCore data plane) shared by the module's end-to-end tests."""
+"""Fixtures for step 5: a Lambda-like environment, and the local stack (moto, the local AgentCore data
+plane serving step 4 and a test agent, one process per session) shared by the module's end-to-end tests."""
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from devtools.agentcore_local import AgentCoreLocal
 from devtools.emulator import EmbeddedAws, Resources
-from devtools.runtime_emulator import RuntimeEmulator
-from devtools.serve import StepServer, free_port
-from tests.step5.support import STEP4_ARN, TEST_AGENT_ARN, lambda_proxy
+from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, agent_app_runtime, lambda_proxy, step4_runtime
 
 
 @pytest.fixture
@@ -47,40 +42,12 @@ def sinks(aws: EmbeddedAws) -> Resources:
 
 
 @pytest.fixture(scope="session")
-def step4(aws: EmbeddedAws, sinks: Resources) -> Iterator[StepServer]:
-    with StepServer("4_dynamodb_sink", {**aws.env(), **sinks.env()}) as server:
-        yield server
+def data_plane(aws: EmbeddedAws, sinks: Resources) -> Iterator[AgentCoreLocal]:
+    """The local data plane serving step 4 and the test agent; sessions fork from a pre-imported runtime.
 
-
-@pytest.fixture(scope="session")
-def test_agent() -> Iterator[str]:
-    """tests/step5/agent_app.py served by uvicorn in a thread on a loopback port."""
-
-    import uvicorn
-
-    # Loaded by path: this folder's package name depends on whether tests/ has an __init__.py.
-    spec = importlib.util.spec_from_file_location(
-        "step5_test_agent_app", Path(__file__).with_name("agent_app.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    app = module.app
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test agent did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def emulator(step4: StepServer, test_agent: str) -> Iterator[RuntimeEmulator]:
-    with RuntimeEmulator({STEP4_ARN: step4.url, TEST_AGENT_ARN: test_agent}) as emu:
-        yield emu
+    Every request without X-Session-Id opens a session (as on the service), so the fuzz test opens
+    hundreds: fork start mode keeps each cold start to tens of milliseconds, and a short idle timeout
+    reaps them as they go idle.
+    """
+    with AgentCoreLocal([step4_runtime(aws, sinks), agent_app_runtime()], **LOCAL_SETTINGS) as plane:
+        yield plane

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from devtools.runtime_emulator import runtime_arn
+from devtools.agentcore_local import RuntimeSpec, folder_runtime, runtime_arn
+from devtools.emulator import EmbeddedAws, Resources
 from devtools.serve import ROOT
 
 STEP5 = ROOT / "5_api_gateway_proxy"
@@ -17,6 +18,18 @@ EVENTS = Path(__file__).parent / "events"
 STEP4_ARN = runtime_arn("step4_dynamodb_sink-local")
 TEST_AGENT_ARN = runtime_arn("step5_test_agent-local")
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:agentcore-proxy"
+# The step 5 tests' data planes: forked sessions (fast cold starts), idle sessions reaped within seconds.
+LOCAL_SETTINGS = {"start_mode": "fork", "idle_timeout": 5.0, "stop_grace": 2.0}
+
+
+def step4_runtime(aws: EmbeddedAws, sinks: Resources) -> RuntimeSpec:
+    """Step 4 as the runtime the proxy invokes, pointed at the suite's moto and sinks."""
+    return folder_runtime(STEP4_ARN.rsplit("/", 1)[1], "4_dynamodb_sink", {**aws.env(), **sinks.env()})
+
+
+def agent_app_runtime() -> RuntimeSpec:
+    """tests/step5/agent_app.py (SSE, agent 4xx/5xx, slow answers, echo) as a runtime."""
+    return folder_runtime(TEST_AGENT_ARN.rsplit("/", 1)[1], Path(__file__).parent, module="agent_app")
 
 
 def _load_lambda_module() -> Any:

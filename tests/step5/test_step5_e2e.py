@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from devtools.agentcore_local import AgentCoreLocal, runtime_arn
 from devtools.apigw import ApiGatewayProcess, LocalApiGateway
 from devtools.emulator import EmbeddedAws, Resources
-from devtools.runtime_emulator import RuntimeEmulator, runtime_arn
 from tests.step5.http_client import call
-from tests.step5.support import STEP4_ARN, TEST_AGENT_ARN, lambda_proxy
+from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, TEST_AGENT_ARN, agent_app_runtime, lambda_proxy
 
 
 def dynamodb_item(aws: EmbeddedAws, sinks: Resources, item_id: str) -> dict[str, Any]:
@@ -19,31 +19,31 @@ def dynamodb_item(aws: EmbeddedAws, sinks: Resources, item_id: str) -> dict[str,
     return {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
 
 
-def invocations_for(emulator: RuntimeEmulator, session_id: str) -> list[Any]:
-    return [i for i in emulator.invocations if i.session_id == session_id]
+def invocations_for(data_plane: AgentCoreLocal, session_id: str) -> list[Any]:
+    return [i for i in data_plane.invocations if i.session_id == session_id]
 
 
 @pytest.fixture(scope="module")
-def front_process(aws: EmbeddedAws, emulator: RuntimeEmulator) -> Iterator[ApiGatewayProcess]:
+def front_process(aws: EmbeddedAws, data_plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
     """The proxy as its own process (like a Lambda container) with only a function's environment."""
     env = {k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"}
-    env.update(emulator.env())
+    env.update(data_plane.env())
     env["AGENT_RUNTIME_ARN"] = STEP4_ARN
     with ApiGatewayProcess(env=env) as front:
         yield front
 
 
 @pytest.fixture
-def front(lambda_env: None, emulator: RuntimeEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def front(lambda_env: None, data_plane: AgentCoreLocal, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The proxy in this process (to vary its settings per test), in front of the test agent."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", emulator.endpoint_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", data_plane.endpoint_url)
     monkeypatch.setenv("AGENT_RUNTIME_ARN", TEST_AGENT_ARN)
     with LocalApiGateway(lambda_proxy.handler) as gw:
         yield f"{gw.url}/calculate"
 
 
 def test_calculate_leaves_an_item_in_dynamodb(
-    front_process: ApiGatewayProcess, emulator: RuntimeEmulator, aws: EmbeddedAws, sinks: Resources
+    front_process: ApiGatewayProcess, data_plane: AgentCoreLocal, aws: EmbeddedAws, sinks: Resources
 ) -> None:
     status, headers, body = call(f"{front_process.url}/calculate", {"prompt": {"a": 5, "b": 5}})
 
@@ -57,7 +57,7 @@ def test_calculate_leaves_an_item_in_dynamodb(
     assert (item["input_a"], item["input_b"], item["result"]) == ("5", "5", "10")
     # The session the proxy chose reached the agent and is stored with the item.
     assert item["session_id"] == headers["X-Session-Id"]
-    [invocation] = invocations_for(emulator, headers["X-Session-Id"])
+    [invocation] = invocations_for(data_plane, headers["X-Session-Id"])
     assert invocation.runtime_arn == STEP4_ARN
     assert invocation.qualifier == "DEFAULT"
     assert invocation.request_id == body["data"]["item_id"]
@@ -82,32 +82,32 @@ def test_decimals_arrive_exactly(
 )
 def test_bad_input_is_refused_before_the_runtime(
     front_process: ApiGatewayProcess,
-    emulator: RuntimeEmulator,
+    data_plane: AgentCoreLocal,
     body: bytes,
     content_type: str,
     status: int,
     field: str,
 ) -> None:
-    before = len(emulator.invocations)
+    before = len(data_plane.invocations)
 
     got, _, answer = call(f"{front_process.url}/calculate", body, {"Content-Type": content_type})
 
     assert got == status
     assert answer["error"]["field"] == field
-    assert len(emulator.invocations) == before
+    assert len(data_plane.invocations) == before
 
 
-def test_preflight_through_the_process(front_process: ApiGatewayProcess, emulator: RuntimeEmulator) -> None:
-    before = len(emulator.invocations)
+def test_preflight_through_the_process(front_process: ApiGatewayProcess, data_plane: AgentCoreLocal) -> None:
+    before = len(data_plane.invocations)
 
     status, headers, _ = call(f"{front_process.url}/calculate", method="OPTIONS")
 
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == "*"
-    assert len(emulator.invocations) == before
+    assert len(data_plane.invocations) == before
 
 
-def test_callers_session_reaches_the_agent(front: str, emulator: RuntimeEmulator) -> None:
+def test_callers_session_reaches_the_agent(front: str, data_plane: AgentCoreLocal) -> None:
     session = "caller-kept-session-0123456789abcdef-0001"
     payload = {"prompt": {"a": 2, "b": 3, "mode": "echo"}}
 
@@ -119,7 +119,7 @@ def test_callers_session_reaches_the_agent(front: str, emulator: RuntimeEmulator
         assert headers["X-Session-Id"] == session
         assert body["data"]["session_id"] == session
     assert first[2]["data"]["request_id"] != second[2]["data"]["request_id"]
-    assert len(invocations_for(emulator, session)) == 2
+    assert len(invocations_for(data_plane, session)) == 2
 
 
 def test_sse_stream_is_assembled(front: str) -> None:
@@ -138,7 +138,7 @@ def test_agent_4xx_is_passed_through(front: str) -> None:
     assert body["error"]["request_id"] == headers["X-Request-Id"]
 
 
-def test_agent_5xx_is_a_bad_gateway_without_its_text(front: str, emulator: RuntimeEmulator) -> None:
+def test_agent_5xx_is_a_bad_gateway_without_its_text(front: str, data_plane: AgentCoreLocal) -> None:
     session = "agent-crash-session-0123456789abcdef-0001"
 
     status, _, body = call(front, {"prompt": {"a": 1, "b": 1, "mode": "crash"}}, {"X-Session-Id": session})
@@ -147,11 +147,11 @@ def test_agent_5xx_is_a_bad_gateway_without_its_text(front: str, emulator: Runti
     assert body["error"]["code"] == "AgentFailed"
     assert "secret internals" not in str(body)
     # botocore's standard mode retries a bare 500: the agent ran once per attempt.
-    assert len(invocations_for(emulator, session)) == lambda_proxy.DEFAULT_MAX_ATTEMPTS
+    assert len(invocations_for(data_plane, session)) == lambda_proxy.DEFAULT_MAX_ATTEMPTS
 
 
 def test_slow_agent_is_504_and_runs_once(
-    front: str, emulator: RuntimeEmulator, monkeypatch: pytest.MonkeyPatch
+    front: str, data_plane: AgentCoreLocal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RUNTIME_READ_TIMEOUT_SECONDS", "1")
     lambda_proxy.reset_client()
@@ -163,30 +163,30 @@ def test_slow_agent_is_504_and_runs_once(
 
     assert status == 504
     assert body["error"]["code"] == "RuntimeTimeout"
-    assert len(invocations_for(emulator, session)) == 1
+    assert len(invocations_for(data_plane, session)) == 1
 
 
-def test_throttling_after_retries_is_429_with_retry_after(front: str, emulator: RuntimeEmulator) -> None:
+def test_throttling_after_retries_is_429_with_retry_after(front: str, data_plane: AgentCoreLocal) -> None:
     session = "throttled-session-0123456789abcdef-000001"
-    emulator.inject("ThrottlingException", 429, times=lambda_proxy.DEFAULT_MAX_ATTEMPTS)
+    data_plane.inject("ThrottlingException", 429, times=lambda_proxy.DEFAULT_MAX_ATTEMPTS)
 
     status, headers, body = call(front, {"prompt": {"a": 1, "b": 1}}, {"X-Session-Id": session})
 
     assert status == 429
     assert headers["Retry-After"] == "1"
     assert body["error"]["code"] == "Throttled"
-    assert [i.error_code for i in invocations_for(emulator, session)] == ["ThrottlingException"] * 3
+    assert [i.error_code for i in invocations_for(data_plane, session)] == ["ThrottlingException"] * 3
 
 
-def test_throttling_that_clears_within_retries_succeeds(front: str, emulator: RuntimeEmulator) -> None:
+def test_throttling_that_clears_within_retries_succeeds(front: str, data_plane: AgentCoreLocal) -> None:
     session = "throttled-once-session-0123456789abcdef-01"
-    emulator.inject("ThrottlingException", 429, times=1)
+    data_plane.inject("ThrottlingException", 429, times=1)
 
     status, _, body = call(front, {"prompt": {"a": 1, "b": 1}}, {"X-Session-Id": session})
 
     assert status == 200
     assert body["data"]["sum"] == 2
-    assert [i.error_code for i in invocations_for(emulator, session)] == ["ThrottlingException", None]
+    assert [i.error_code for i in invocations_for(data_plane, session)] == ["ThrottlingException", None]
 
 
 def test_unknown_runtime_is_a_bad_gateway(front: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,11 +198,10 @@ def test_unknown_runtime_is_a_bad_gateway(front: str, monkeypatch: pytest.Monkey
     assert body["error"]["code"] == "RuntimeNotFound"
 
 
-def test_container_errors_as_runtime_client_error(
-    lambda_env: None, test_agent: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with RuntimeEmulator({TEST_AGENT_ARN: test_agent}, container_errors="runtime_client_error") as emu:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", emu.endpoint_url)
+def test_container_errors_as_runtime_client_error(lambda_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtimes = [agent_app_runtime()]
+    with AgentCoreLocal(runtimes, container_errors="runtime_client_error", **LOCAL_SETTINGS) as plane:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", plane.endpoint_url)
         monkeypatch.setenv("AGENT_RUNTIME_ARN", TEST_AGENT_ARN)
         with LocalApiGateway(lambda_proxy.handler) as gw:
             status, _, body = call(f"{gw.url}/calculate", {"prompt": {"a": 1, "b": 1, "mode": "conflict"}})

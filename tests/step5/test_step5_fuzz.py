@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.agentcore_local import AgentCoreLocal
 from devtools.emulator import EmbeddedAws, Resources
-from devtools.runtime_emulator import RuntimeEmulator
 from shared.arithmetic import exact_sum
 from shared.jsonnum import dumps_exact, loads_exact
 from tests.reliability.conftest import FUZZ_EXAMPLES, assert_no_leak
@@ -147,16 +147,16 @@ def stack(
     lambda_env: None,
     aws: EmbeddedAws,
     sinks: Resources,
-    emulator: RuntimeEmulator,
+    data_plane: AgentCoreLocal,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[tuple[EmbeddedAws, Resources, RuntimeEmulator]]:
+) -> Iterator[tuple[EmbeddedAws, Resources, AgentCoreLocal]]:
     """The handler in this process, pointed at the local data plane (step 4) and moto's jobs table."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", emulator.endpoint_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", data_plane.endpoint_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", aws.endpoint_url)
     monkeypatch.setenv("AGENT_RUNTIME_ARN", STEP4_ARN)
     monkeypatch.setenv("JOBS_TABLE_NAME", sinks.table_name)
     lambda_proxy.reset_client()
-    yield aws, sinks, emulator
+    yield aws, sinks, data_plane
     lambda_proxy.reset_client()
 
 
@@ -168,9 +168,9 @@ def _expected_sum(body: str | None, encoded: bool) -> Any:
 
 @pytest.mark.timeout(900)
 def test_generated_api_gateway_events_never_5xx_and_never_reach_the_runtime_on_4xx(
-    stack: tuple[EmbeddedAws, Resources, RuntimeEmulator],
+    stack: tuple[EmbeddedAws, Resources, AgentCoreLocal],
 ) -> None:
-    aws, sinks, emulator = stack
+    aws, sinks, data_plane = stack
     ddb = aws.client("dynamodb")
     seen: list[int] = []
 
@@ -182,7 +182,7 @@ def test_generated_api_gateway_events_never_5xx_and_never_reach_the_runtime_on_4
     )
     @given(st.one_of(events(), routed_events()))
     def check(evt: dict[str, Any]) -> None:
-        before = len(emulator.invocations)
+        before = len(data_plane.invocations)
         response = lambda_proxy.handler(evt, FakeContext())
         status = response["statusCode"]
         seen.append(status)
@@ -193,10 +193,10 @@ def test_generated_api_gateway_events_never_5xx_and_never_reach_the_runtime_on_4
         if status >= 400:
             error = json.loads(text)["error"]
             assert error["code"] and error["message"] and error["request_id"]
-            assert len(emulator.invocations) == before, f"a {status} reached the runtime: {evt!r}"
+            assert len(data_plane.invocations) == before, f"a {status} reached the runtime: {evt!r}"
             return
         if status == 204:
-            assert text == "" and len(emulator.invocations) == before
+            assert text == "" and len(data_plane.invocations) == before
             return
         body = loads_exact(text)
         if evt["resource"] == "/calculate":
@@ -204,14 +204,14 @@ def test_generated_api_gateway_events_never_5xx_and_never_reach_the_runtime_on_4
             assert body["data"]["result"] == _expected_sum(evt["body"], evt["isBase64Encoded"])
             item = ddb.get_item(TableName=sinks.table_name, Key={"id": {"S": body["data"]["item_id"]}})
             assert Decimal(item["Item"]["result"]["N"]) == Decimal(body["data"]["result"])
-            assert len(emulator.invocations) == before + 1
+            assert len(data_plane.invocations) == before + 1
         elif evt["resource"] == "/jobs":
             assert status in (200, 202) and response["headers"]["Location"] == f"/jobs/{body['job_id']}"
-            assert len(emulator.invocations) == before + 1
+            assert len(data_plane.invocations) == before + 1
         else:
             assert evt["resource"] == "/jobs/{id}" and status == 200
             assert body["job_id"] == evt["pathParameters"]["id"]
-            assert len(emulator.invocations) == before  # job reads come from DynamoDB
+            assert len(data_plane.invocations) == before  # job reads come from DynamoDB
 
     check()
     # The generator must reach every outcome, or the properties above were checked on too little.

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
+from devtools.agentcore_local import AgentCoreLocal
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
-from devtools.runtime_emulator import RuntimeEmulator
-from devtools.serve import StepServer
 from tests.step5.http_client import call
 from tests.step5.support import STEP4_ARN, lambda_proxy
 
@@ -22,10 +21,10 @@ POLL_TIMEOUT = 20.0
 
 
 @pytest.fixture(scope="module")
-def jobs_front(aws: EmbeddedAws, sinks: Resources, emulator: RuntimeEmulator) -> Iterator[ApiGatewayProcess]:
+def jobs_front(aws: EmbeddedAws, sinks: Resources, data_plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
     """The proxy as a Lambda-like process: a function's environment plus local endpoints."""
     env = {k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"}
-    env.update(emulator.env())
+    env.update(data_plane.env())
     env["AWS_ENDPOINT_URL_DYNAMODB"] = aws.endpoint_url
     env["AGENT_RUNTIME_ARN"] = STEP4_ARN
     env[lambda_proxy.JOBS_TABLE_NAME] = sinks.table_name
@@ -56,8 +55,7 @@ def item(aws: EmbeddedAws, sinks: Resources, key: str) -> dict[str, Any]:
 
 def test_job_submitted_polled_and_its_item_written(
     jobs_front: ApiGatewayProcess,
-    emulator: RuntimeEmulator,
-    step4: StepServer,
+    data_plane: AgentCoreLocal,
     aws: EmbeddedAws,
     sinks: Resources,
 ) -> None:
@@ -67,10 +65,10 @@ def test_job_submitted_polled_and_its_item_written(
     assert job["status"] == "PENDING" and job["input"] == {"a": 7, "b": 2}
     assert headers["Location"] == f"/jobs/{job['job_id']}"
     # The job's session is busy (HealthyBusy keeps its microVM) while the work runs.
-    assert step4.ping()["status"] == "HealthyBusy"
-    [invocation] = [i for i in emulator.invocations if i.session_id == headers["X-Session-Id"]]
+    assert data_plane.ping(STEP4_ARN, headers["X-Session-Id"])["status"] == "HealthyBusy"
+    [invocation] = [i for i in data_plane.invocations if i.session_id == headers["X-Session-Id"]]
     assert invocation.runtime_arn == STEP4_ARN
-    invoked = len(emulator.invocations)
+    invoked = len(data_plane.invocations)
 
     seen = poll(jobs_front, headers["Location"])
 
@@ -80,7 +78,7 @@ def test_job_submitted_polled_and_its_item_written(
     assert {view["status"] for view in seen} <= {"PENDING", "RUNNING", "SUCCEEDED"}
     assert "RUNNING" in {view["status"] for view in seen}, "the 1 s delay is visible while polling"
     # Polling reads DynamoDB only: not one more runtime invocation.
-    assert len(emulator.invocations) == invoked
+    assert len(data_plane.invocations) == invoked
     result = item(aws, sinks, done["item_id"])
     assert (result["input_a"], result["input_b"], result["result"]) == ("7", "2", "9")
     record = item(aws, sinks, f"job#{job['job_id']}")
@@ -88,7 +86,7 @@ def test_job_submitted_polled_and_its_item_written(
 
 
 def test_same_idempotency_key_gives_the_same_job_and_one_item(
-    jobs_front: ApiGatewayProcess, emulator: RuntimeEmulator, aws: EmbeddedAws, sinks: Resources
+    jobs_front: ApiGatewayProcess, data_plane: AgentCoreLocal, aws: EmbeddedAws, sinks: Resources
 ) -> None:
     body = {"prompt": {"a": 40, "b": 2}, "idempotency_key": f"order-{uuid.uuid4()}"}
 
@@ -131,9 +129,9 @@ def test_location_resolves_under_the_stage(jobs_front: ApiGatewayProcess) -> Non
     ],
 )
 def test_unknown_and_malformed_ids_never_reach_the_runtime(
-    jobs_front: ApiGatewayProcess, emulator: RuntimeEmulator, path: str, status: int, code: str
+    jobs_front: ApiGatewayProcess, data_plane: AgentCoreLocal, path: str, status: int, code: str
 ) -> None:
-    before = len(emulator.invocations)
+    before = len(data_plane.invocations)
 
     got, headers, body = call(f"{jobs_front.url}{path}", method="GET")
 
@@ -141,18 +139,18 @@ def test_unknown_and_malformed_ids_never_reach_the_runtime(
     assert body["error"]["code"] == code
     assert body["error"]["field"] == "path.id"
     assert body["error"]["request_id"] == headers["X-Request-Id"]
-    assert len(emulator.invocations) == before
+    assert len(data_plane.invocations) == before
 
 
 def test_bad_job_request_is_refused_before_the_runtime(
-    jobs_front: ApiGatewayProcess, emulator: RuntimeEmulator
+    jobs_front: ApiGatewayProcess, data_plane: AgentCoreLocal
 ) -> None:
-    before = len(emulator.invocations)
+    before = len(data_plane.invocations)
 
     got, _, body = call(f"{jobs_front.url}/jobs", {"prompt": {"a": 1, "b": 2}, "delay_seconds": -5})
 
     assert got == 400 and body["error"]["field"] == "delay_seconds"
-    assert len(emulator.invocations) == before
+    assert len(data_plane.invocations) == before
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,145 @@
+"""The commands the READMEs give: `python -m devtools.agentcore_local` (serve, then `sessions`) and
+`python -m devtools.demo_step5 --serve`, run as a user runs them, driven from this separate process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from queue import Empty, Queue
+
+from devtools.agentcore_local import runtime_arn
+from devtools.serve import ROOT, free_port
+from tests.helpers import agentcore_client
+
+DATA_PLANE_LINE = re.compile(r"^AgentCore data plane at (http://127\.0\.0\.1:\d+)$")
+
+
+@contextmanager
+def running(
+    args: list[str], until: list[re.Pattern[str]], timeout: float = 60
+) -> Iterator[tuple[list[str], list[re.Match[str]]]]:
+    """Start `python <args>`, read its stdout until every pattern has matched a line; SIGTERM it after."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    lines: list[str] = []
+    found: dict[int, re.Match[str]] = {}
+    # A thread reads stdout: a select() on the pipe misses lines already in the reader's buffer.
+    queue: Queue[str] = Queue()
+    threading.Thread(target=lambda: [queue.put(line) for line in process.stdout], daemon=True).start()
+    deadline = time.monotonic() + timeout
+    try:
+        while len(found) < len(until):
+            try:
+                line = queue.get(timeout=max(0.01, deadline - time.monotonic())).rstrip("\n")
+            except Empty:
+                raise AssertionError(f"{args} printed {lines}; exit {process.poll()}") from None
+            lines.append(line)
+            for n, pattern in enumerate(until):
+                if n not in found and (match := pattern.match(line)):
+                    found[n] = match
+        yield lines, [found[n] for n in range(len(until))]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+        lines.append(process.stderr.read())
+
+
+def sessions_table(endpoint: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "devtools.agentcore_local", "sessions", "--endpoint", endpoint],
+        cwd=ROOT, capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def post(url: str, doc: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(url, json.dumps(doc).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        return resp.status, json.loads(resp.read())
+
+
+def test_serve_prints_its_line_serves_and_shows_its_sessions() -> None:
+    port = free_port()
+    name = f"step1_cli_{uuid.uuid4().hex[:6]}"
+    args = ["-m", "devtools.agentcore_local", "--runtime", f"{name}=1_compute_without_model", "--port", str(port),
+            "--idle-timeout", "60", "--start-mode", "fork", "--stop-grace", "1"]  # fmt: skip
+    with running(args, [DATA_PLANE_LINE]) as (lines, [match]):
+        endpoint = match[1]
+        assert endpoint == f"http://127.0.0.1:{port}"
+        client = agentcore_client(endpoint)
+        session = f"cli-{uuid.uuid4()}"
+        answer = client.invoke_agent_runtime(
+            agentRuntimeArn=runtime_arn(name),
+            runtimeSessionId=session,
+            payload=b'{"prompt": {"a": 2, "b": 2}}',
+        )
+        assert json.loads(answer["response"].read()) == {"result": 4}
+        table = sessions_table(endpoint)
+        status, killed = post(
+            f"{endpoint}/_local/sessions/kill", {"runtime_arn": runtime_arn(name), "session_id": session}
+        )
+        with urllib.request.urlopen(f"{endpoint}/_local/sessions", timeout=10) as resp:
+            [view] = json.loads(resp.read())
+        pid = view["pid"]
+
+    header, _, row, priced = table.splitlines()
+    assert header.split()[:5] == ["runtime", "session", "pid", "status", "ping"]
+    assert row.split()[:5] == [name, f"{session[:8]}..{session[-8:]}", str(pid), "running", "Healthy"]
+    assert priced.startswith("priced usage: 1 sessions,") and "V1 $" in priced and "V2 $" in priced
+    assert (status, killed) == (200, {"kill": session})
+    assert "warning: --idle-timeout" not in lines[-1]
+    # Its sessions ended with it.
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive
+
+
+def test_a_short_lifecycle_is_accepted_with_a_warning() -> None:
+    args = [
+        "-m",
+        "devtools.agentcore_local",
+        "--port",
+        str(free_port()),
+        "--idle-timeout",
+        "2",
+        "--max-lifetime",
+        "5",
+    ]
+    with running(args, [DATA_PLANE_LINE]) as (lines, _):
+        pass
+    assert "warning: --idle-timeout 2 s is below the service's minimum of 60 s" in lines[-1]
+    assert "warning: --max-lifetime 5 s is below the service's minimum of 60 s" in lines[-1]
+
+
+def test_demo_step5_serve_runs_on_the_local_data_plane() -> None:
+    port = free_port()
+    until = [re.compile(r"^embedded AWS \(moto\) at (http://\S+); table (\S+)$"), DATA_PLANE_LINE]
+    with running(["-m", "devtools.demo_step5", "--serve", "--port", str(port)], until, timeout=90) as (
+        _,
+        found,
+    ):
+        status, body = post(f"http://127.0.0.1:{port}/prod/calculate", {"prompt": {"a": 5, "b": 5}})
+        table = sessions_table(found[1][1])
+
+    assert status == 200 and body["data"]["result"] == 10
+    assert "step4_dynamodb_sink-local" in table and "priced usage: 1 sessions" in table
