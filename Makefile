@@ -41,8 +41,9 @@ $(STAMP): pyproject.toml $(wildcard [0-9]_*/requirements.txt)
 demo: $(STAMP)
 	$(BIN)/python -m devtools.demo
 
+# Two workers or more (pytest-xdist): tests that share a fixed port keep to one worker (xdist_group).
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -157,9 +157,10 @@ class ControlPlane:
         for summary in summaries:
             runtime_id = summary["agentRuntimeId"]
             names = {summary["agentRuntimeArn"], runtime_arn(runtime_id, self.region, arn.split(":")[4])}
-            # moto's ARN carries the version (`agent/<uuid>:<n>`): an older one still names the runtime.
-            moto_base = summary["agentRuntimeArn"].rsplit(":", 1)[0]
-            if arn in names or arn.rsplit(":", 1)[0] == moto_base:
+            # A moto without EmbeddedAws's patch (a bare moto_server) gives `agent/<uuid>:<n>` ARNs that carry
+            # the version: an older one still names the runtime.
+            moto_form = ":agent/" in arn and arn.rsplit(":", 1)[0] == summary["agentRuntimeArn"].rsplit(":", 1)[0]
+            if arn in names or moto_form:
                 return dict(control.get_agent_runtime(agentRuntimeId=runtime_id))
         return None
 

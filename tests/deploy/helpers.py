@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.deploy import STEPS, plan
-from devtools.runtime_emulator import RuntimeEmulator
-from devtools.serve import StepServer
+from devtools.agentcore_local import AgentCoreLocal
 from devtools.wheelhouse import wheelhouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,26 +228,18 @@ class DataPlane:
 def local_data_plane(
     folder: Path, runtime: Mapping[str, Any], aws_env: Mapping[str, str], extra_env: Mapping[str, str]
 ) -> Iterator[DataPlane]:
-    """Serve InvokeAgentRuntime for a runtime deployed into the embedded AWS, running the staged step.
+    """Serve InvokeAgentRuntime for a runtime deployed into the embedded AWS, as the service would.
 
-    The one place the deploy tests' invoke step is wired: today devtools.runtime_emulator in front of a
-    StepServer on the staged folder with the runtime's environment variables; the local AgentCore data
-    plane of devtools.agentcore_local (issue 13) replaces both when it lands.
+    devtools.agentcore_local reads the runtime from the embedded AWS's control plane and runs the code
+    `agentcore deploy` uploaded (the CodeBuild source zip, or the direct code deploy zip without its
+    aarch64 wheels), one process per session, with the runtime's environment variables on top of
+    `aws_env` and `extra_env`; `folder` (the staged copy) is not what runs.
     """
-    env = {**aws_env, **runtime.get("environmentVariables", {}), **extra_env}
-    with (
-        _StagedStepServer(folder, env) as server,
-        RuntimeEmulator({runtime["agentRuntimeArn"]: server.url}) as dp,
-    ):
-        yield DataPlane(dp.endpoint_url, {"BEDROCK_AGENTCORE_DP_ENDPOINT": dp.endpoint_url})
-
-
-class _StagedStepServer(StepServer):
-    """A StepServer on a staged copy of a step folder instead of the checkout's."""
-
-    def __init__(self, folder: Path, env: Mapping[str, str]) -> None:
-        super().__init__(folder.name, env=dict(env))
-        self.folder = folder
+    assert folder.is_dir()
+    assert runtime["agentRuntimeArn"]
+    base = {**os.environ, **aws_env, **extra_env}
+    with AgentCoreLocal(aws_endpoint=aws_env["AWS_ENDPOINT_URL"], base_env=base) as plane:
+        yield DataPlane(plane.endpoint_url, plane.env())
 
 
 def landed_record(clients: Any, step: str, settings: Mapping[str, str], answer: Mapping[str, Any]) -> Any:
@@ -285,7 +276,7 @@ def readme_script(block: str, moto_port: int, marker: str = "@@@") -> str:
 
     What changes, and nothing else: moto's port 5000 becomes a free one; `.venv/bin/` is this venv's;
     `make stage STEP=x` runs what that target runs (tests/deploy/test_readme_commands.py checks it);
-    `agentcore dev` runs in the background until uvicorn is up, and `invoke --dev` goes to the port it
+    `agentcore dev` runs in the background until its app has started, and `invoke --dev` goes to the port it
     chose (it moves off 8080 by itself when 8080 is taken, and says so); background jobs end with the script.
     Each command's output follows a `@@@ <command>` line.
     """
@@ -301,7 +292,8 @@ def readme_script(block: str, moto_port: int, marker: str = "@@@") -> str:
         if line.endswith("agentcore dev"):
             lines.append(f'{line[: -len("agentcore dev")]}agentcore dev > "$DEV_LOG" 2>&1 &')
             lines.append(
-                'for i in $(seq 600); do grep -q "Uvicorn running on" "$DEV_LOG" && break; sleep 0.1; done; '
+                # The reloader prints "Uvicorn running on" before its worker has imported the app.
+                'for i in $(seq 600); do grep -q "Application startup complete" "$DEV_LOG" && break; sleep 0.1; done; '
                 'cat "$DEV_LOG"; '
                 'DEV_PORT=$(grep -o "Uvicorn running on http://[0-9.]*:[0-9]*" "$DEV_LOG" | head -1 | sed "s/.*://")'
             )

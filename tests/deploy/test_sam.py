@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.runtime_emulator import RuntimeEmulator, runtime_arn
-from devtools.serve import StepServer
+from devtools.agentcore_local import AgentCoreLocal, folder_runtime, runtime_arn
 from tests.deploy.helpers import BIN, base_env, git_status, offline, run
 
 STEP5 = "5_api_gateway_proxy"
@@ -93,7 +92,7 @@ def test_sam_build_makes_a_package_that_answers_the_recorded_event(
     assert git_status(scratch) == []  # .aws-sam/ and the staged shared/ are git-ignored
 
     arn = runtime_arn("sam-build-test")
-    with StepServer("1_compute_without_model") as agent, RuntimeEmulator({arn: agent.url}) as data_plane:
+    with AgentCoreLocal([folder_runtime("sam-build-test", "1_compute_without_model")]) as data_plane:
         lambda_env = {
             "PATH": env["PATH"],
             "AGENT_RUNTIME_ARN": arn,
