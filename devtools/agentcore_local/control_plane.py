@@ -159,7 +159,9 @@ class ControlPlane:
             names = {summary["agentRuntimeArn"], runtime_arn(runtime_id, self.region, arn.split(":")[4])}
             # A moto without EmbeddedAws's patch (a bare moto_server) gives `agent/<uuid>:<n>` ARNs that carry
             # the version: an older one still names the runtime.
-            moto_form = ":agent/" in arn and arn.rsplit(":", 1)[0] == summary["agentRuntimeArn"].rsplit(":", 1)[0]
+            moto_form = (
+                ":agent/" in arn and arn.rsplit(":", 1)[0] == summary["agentRuntimeArn"].rsplit(":", 1)[0]
+            )
             if arn in names or moto_form:
                 return dict(control.get_agent_runtime(agentRuntimeId=runtime_id))
         return None

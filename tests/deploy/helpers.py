@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools.deploy import STEPS, plan
 from devtools.agentcore_local import AgentCoreLocal
+from devtools.deploy import STEPS, plan
 from devtools.wheelhouse import wheelhouse
 
 ROOT = Path(__file__).resolve().parents[2]
