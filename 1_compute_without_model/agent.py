@@ -2,9 +2,9 @@
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
-from shared.runtime import MIDDLEWARE, endpoint
-from shared.serving import serve
-from shared.validation import checked_sum
+from shared.agentcore import MIDDLEWARE, endpoint
+from shared.agentcore.serving import serve
+from shared.core.validation import checked_sum
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 

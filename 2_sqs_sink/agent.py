@@ -2,12 +2,10 @@
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
-from shared.aws import client
-from shared.compute import sum_record
-from shared.runtime import MIDDLEWARE, endpoint
-from shared.serving import serve
-from shared.settings import SqsSettings
-from shared.sinks import SqsWriter
+from shared.agentcore import MIDDLEWARE, endpoint, sum_record
+from shared.agentcore.serving import serve
+from shared.aws import SqsWriter, client
+from shared.core.settings import SqsSettings
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 

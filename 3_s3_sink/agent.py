@@ -2,12 +2,10 @@
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
-from shared.aws import client
-from shared.compute import sum_record
-from shared.runtime import MIDDLEWARE, endpoint
-from shared.serving import serve
-from shared.settings import S3Settings
-from shared.sinks import S3Writer
+from shared.agentcore import MIDDLEWARE, endpoint, sum_record
+from shared.agentcore.serving import serve
+from shared.aws import S3Writer, client
+from shared.core.settings import S3Settings
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 

@@ -9,13 +9,12 @@ import time
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
-from shared.aws import client
-from shared.compute import sum_record
-from shared.jobs import BackgroundRunner, JobStore, check_job_id, job_view, parse_job_options, submit_job
-from shared.runtime import MIDDLEWARE, endpoint
-from shared.serving import serve
-from shared.settings import DynamoDbSettings
-from shared.sinks import DynamoDbWriter
+from shared.agentcore import MIDDLEWARE, endpoint, sum_record
+from shared.agentcore.jobs import BackgroundRunner, submit_job
+from shared.agentcore.serving import serve
+from shared.aws import DynamoDbWriter, JobStore, client
+from shared.core.jobs import check_job_id, job_view, parse_job_options
+from shared.core.settings import DynamoDbSettings
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 runner = BackgroundRunner(app)

@@ -1,8 +1,9 @@
 """Section 2b: one way to serve, whatever the deployment type: `python agent.py` on both deploy paths.
 
 The images run `python agent.py` (Dockerfile CMD, LOG_LEVEL set by nobody) and direct code deploy runs
-the same file as its entry point, so both go through shared.serving. Before, direct code deploy ran the
-SDK's `app.run()` defaults while the images ran uvicorn's CLI with our options: both are measured here.
+the same file as its entry point, so both go through shared.agentcore.serving. Before, direct code
+deploy ran the SDK's `app.run()` defaults while the images ran uvicorn's CLI with our options: both are
+measured here.
 """
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ _clients: dict[str, Any] = {}
 def _client(service: str) -> Any:
     import boto3
 
-    from shared.aws import SINK_CONFIG
+    from shared.aws.clients import SINK_CONFIG
 
     if service not in _clients:
         _clients[service] = boto3.session.Session().client(service, config=SINK_CONFIG)

@@ -15,7 +15,7 @@ from typing import Any
 
 from devtools.serve import free_port, stop_process
 from devtools.stage import refresh_if_stale
-from shared.serving import SERVED_LOG_LEVEL, UVICORN_ARGS
+from shared.agentcore.serving import SERVED_LOG_LEVEL, UVICORN_ARGS
 
 from .pin import prefix
 
@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 PAYLOAD = {"prompt": {"a": 1, "b": 2}}
 
-# How the steps' images serve (`python agent.py` -> shared.serving), as uvicorn CLI arguments, so the bare
-# app is served the same way (without opentelemetry-instrument: ADOT is not in the dev environment, and it
-# wraps the same process in the same way for every variant).
+# How the steps' images serve (`python agent.py` -> shared.agentcore.serving), as uvicorn CLI arguments,
+# so the bare app is served the same way (without opentelemetry-instrument: ADOT is not in the dev
+# environment, and it wraps the same process in the same way for every variant).
 DOCKERFILE_UVICORN = UVICORN_ARGS
 
 
@@ -34,7 +34,7 @@ class Serving:
     """How a server process is started: uvicorn's CLI with arguments, or the SDK's app.run()."""
 
     name: str
-    how: str  # "uvicorn", "sdk-run" or "main" (`python <folder>/agent.py`, i.e. shared.serving)
+    how: str  # "uvicorn", "sdk-run" or "main" (`python <folder>/agent.py`, i.e. shared.agentcore.serving)
     uvicorn_args: tuple[str, ...] = DOCKERFILE_UVICORN
     log_level: str = "WARNING"  # "" leaves LOG_LEVEL unset, as direct code deploy does
     loop: str = "asyncio"  # for sdk-run
@@ -139,7 +139,7 @@ class Server:
         env.pop("LOG_LEVEL", None)
         if self.serving.log_level:
             env["LOG_LEVEL"] = self.serving.log_level
-        env["PORT"] = str(self.port)  # read by shared.serving (how="main")
+        env["PORT"] = str(self.port)  # read by shared.agentcore.serving (how="main")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         env.pop("DOCKER_CONTAINER", None)  # app.run() must bind loopback here
         fd, name = tempfile.mkstemp(prefix=f"bench-{self.app.module}-", suffix=".log")
@@ -218,7 +218,7 @@ def run_load(spec: dict[str, Any], timeout: float = 120.0, cpus: frozenset[int] 
 
 
 def dockerfile_serving(folder: Path) -> Serving:
-    """How a step's image serves: `python agent.py` (shared.serving's options) or a uvicorn CMD's args."""
+    """How a step's image serves: `python agent.py` (shared.agentcore.serving) or a uvicorn CMD's args."""
     text = (folder / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
     log_level = SERVED_LOG_LEVEL
     args: tuple[str, ...] = DOCKERFILE_UVICORN

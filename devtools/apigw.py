@@ -31,11 +31,12 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from devtools.httpserver import LoopbackHttpServer
+from devtools.openapi import operations
 from devtools.serve import ROOT, ChildProcess
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-# The resources and methods of 5_api_gateway_proxy/template.yaml (a test keeps them in step).
-DEFAULT_ROUTES = (("POST", "/calculate"), ("POST", "/jobs"), ("GET", "/jobs/{id}"))
+# Step 5's operations, from the OpenAPI document its routes produce (devtools.openapi).
+DEFAULT_ROUTES = tuple(operations())
 DEFAULT_ALLOWED_HEADERS = "Content-Type,X-Session-Id,X-Api-Key,Authorization"
 # API Gateway's REST payload limit and default integration timeout.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -280,21 +281,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if not isinstance(status, int) or result.get("malformed"):
             self._send(502, {"message": "Internal server error"}, owner.cors_headers())
             return
-        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
         raw = result.get("body") or ""
         payload = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode("utf-8")
-        self._send(status, payload, headers)
+        self._send(status, payload, response_headers(result))
 
-    def _send(self, status: int, body: Any, headers: dict[str, str], close: bool = False) -> None:
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | list[tuple[str, str]], close: bool = False
+    ) -> None:
+        pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
         if body is None:
             data = b""
         elif isinstance(body, bytes):
             data = body
         else:
             data = json.dumps(body).encode()
-            headers = {"Content-Type": "application/json", **headers}
+            pairs.insert(0, ("Content-Type", "application/json"))
         self.send_response(status)
-        for name, value in headers.items():
+        for name, value in pairs:
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
@@ -304,6 +307,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         self.end_headers()
         self.wfile.write(data)
+
+
+def response_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """Merge a proxy result's `headers` and `multiValueHeaders` as API Gateway does: for a name in both,
+    only the multi-value list is sent."""
+    multi = {
+        str(k): [str(v) for v in values] for k, values in (result.get("multiValueHeaders") or {}).items()
+    }
+    pairs = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items() if str(k) not in multi]
+    return pairs + [(name, value) for name, values in multi.items() for value in values]
 
 
 def load_handler(ref: str) -> Handler:

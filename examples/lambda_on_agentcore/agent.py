@@ -3,9 +3,9 @@
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from handler import handler
 
-from shared.lambda_adapter import lambda_entrypoint
-from shared.runtime import MIDDLEWARE
-from shared.serving import serve
+from shared.agentcore import MIDDLEWARE
+from shared.agentcore.lambda_adapter import lambda_entrypoint
+from shared.agentcore.serving import serve
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 # The payload is the Lambda event. The function name comes from AWS_LAMBDA_FUNCTION_NAME when set:

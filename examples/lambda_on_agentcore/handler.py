@@ -3,7 +3,7 @@
 It uses what Lambda code commonly uses: Powertools' Logger with `inject_lambda_context`, the DynamoDB
 idempotency utility (a retried request returns the first result instead of writing twice), a
 module-level boto3 resource, and the context's `aws_request_id`. Nothing in it knows about AgentCore;
-`agent.py` serves it there through `shared.lambda_adapter`.
+`agent.py` serves it there through `shared.agentcore.lambda_adapter`.
 
 Event: {"a": <number>, "b": <number>, "client_token": "<1 to 128 characters>"}.
 Environment: RESULTS_TABLE_NAME, IDEMPOTENCY_TABLE_NAME (both with a string key `id`), AWS_REGION.

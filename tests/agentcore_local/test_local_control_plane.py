@@ -104,7 +104,7 @@ def test_a_direct_code_deploy_runs_its_own_files_with_the_runtime_settings(
     assert view is not None and (view["idle_timeout"], view["max_lifetime"]) == (120, 3600)
     served = Path(view["log"]).parent / "artifacts"
     [folder] = served.glob(f"{name}-*")
-    assert (folder / "agent.py").is_file() and (folder / "shared" / "sinks.py").is_file()
+    assert (folder / "agent.py").is_file() and (folder / "shared" / "aws" / "sinks.py").is_file()
     assert not (folder / "boto3").exists() and not list(folder.glob("*.dist-info"))
 
 

@@ -30,6 +30,8 @@ class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:proxy"
     aws_request_id = "sam-build-test"
     function_name = "proxy"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
     def get_remaining_time_in_millis(self):
         return 28_000
 print(json.dumps(lambda_proxy.handler(json.load(open(sys.argv[2])), Context())))

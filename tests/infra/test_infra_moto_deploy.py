@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 
 from devtools.cfn import load_template
 from devtools.emulator import SINKS_TEMPLATE, EmbeddedAws
-from shared.records import SumRecord
-from shared.sinks import SqsWriter
+from shared.aws.sinks import SqsWriter
+from shared.core.records import SumRecord
 
 from .conftest import INFRA
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from shared import aws, lambda_adapter
+from shared import aws
+from shared.agentcore import lambda_adapter
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "lambda_on_agentcore"

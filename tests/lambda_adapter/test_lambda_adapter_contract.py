@@ -13,14 +13,14 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
 from starlette.testclient import TestClient
 
-from shared.errors import NotFound
-from shared.lambda_adapter import (
+from shared.agentcore import MIDDLEWARE
+from shared.agentcore.lambda_adapter import (
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
     AWS_LAMBDA_FUNCTION_NAME,
     LambdaContext,
     lambda_entrypoint,
 )
-from shared.runtime import MIDDLEWARE
+from shared.core.errors import NotFound
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"

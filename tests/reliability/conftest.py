@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from devtools.emulator import EmbeddedAws
-from shared.jsonnum import loads_exact
+from shared.core.jsonnum import loads_exact
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = os.environ.get("RELIABILITY_PROFILE", "").strip().lower() == "heavy"

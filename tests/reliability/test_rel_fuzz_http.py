@@ -16,7 +16,7 @@ from moto import mock_aws
 from starlette.testclient import TestClient
 
 from shared.aws import reset_clients
-from shared.jsonnum import loads_exact
+from shared.core.jsonnum import loads_exact
 
 from .conftest import FUZZ_EXAMPLES, ROOT, assert_no_leak
 from .test_rel_properties import JSON_VALUES, NUMBER_TEXT

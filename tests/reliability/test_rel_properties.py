@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.arithmetic import MAX_SIGNIFICANT_DIGITS, exact_sum, storable_problem
-from shared.errors import InvalidInput
-from shared.jsonnum import dumps_exact, loads_exact
-from shared.validation import SumRequest, parse_sum_request
+from shared.core.arithmetic import MAX_SIGNIFICANT_DIGITS, exact_sum, storable_problem
+from shared.core.errors import InvalidInput
+from shared.core.jsonnum import dumps_exact, loads_exact
+from shared.core.validation import SumRequest, parse_sum_request
 
 from .conftest import FUZZ_EXAMPLES
 

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared.records import SumRecord
-from shared.sinks import DynamoDbWriter
+from shared.aws.sinks import DynamoDbWriter
+from shared.core.records import SumRecord
 
 
 @pytest.fixture

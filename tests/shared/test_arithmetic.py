@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared.arithmetic import exact_sum, storable_problem
-from shared.errors import InvalidInput
+from shared.core.arithmetic import exact_sum, storable_problem
+from shared.core.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

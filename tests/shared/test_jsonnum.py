@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.jsonnum import dumps_exact, loads_exact
+from shared.core.jsonnum import dumps_exact, loads_exact
 
 
 def test_round_trip_keeps_every_digit() -> None:

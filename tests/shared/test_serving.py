@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from devtools.serve import free_port, stop_process
-from shared import serving
+from shared.agentcore import serving
 from tests.helpers import ROOT
 
 STEPS_AND_EXAMPLE = (

@@ -2,8 +2,8 @@
 
 import pytest
 
-from shared.errors import ConfigurationError
-from shared.settings import DynamoDbSettings, S3Settings, SqsSettings
+from shared.core.errors import ConfigurationError
+from shared.core.settings import DynamoDbSettings, S3Settings, SqsSettings
 
 
 def test_missing_queue_url_names_the_variable() -> None:

@@ -8,9 +8,9 @@ import pytest
 
 from devtools.emulator import EmbeddedAws, Resources
 from shared import aws
-from shared.errors import SinkThrottled, SinkWriteFailed
-from shared.records import SumRecord
-from shared.sinks import DynamoDbWriter, S3Writer, SqsWriter
+from shared.core.errors import SinkThrottled, SinkWriteFailed
+from shared.core.records import SumRecord
+from shared.aws.sinks import DynamoDbWriter, S3Writer, SqsWriter
 from tests.helpers import inject_aws_error
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from shared.errors import InvalidInput
-from shared.jsonnum import loads_exact
-from shared.validation import parse_sum_request
+from shared.core.errors import InvalidInput
+from shared.core.jsonnum import loads_exact
+from shared.core.validation import parse_sum_request
 
 
 @pytest.mark.parametrize(

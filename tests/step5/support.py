@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.agentcore_local import RuntimeSpec, folder_runtime, runtime_arn
+from devtools.apigw import response_headers
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.serve import ROOT
 
@@ -33,7 +34,10 @@ def agent_app_runtime() -> RuntimeSpec:
 
 
 def _load_lambda_module() -> Any:
-    # Imported by path under its own name, as Lambda does with `lambda_proxy.handler`.
+    # Imported by path under its own name, as Lambda does with `lambda_proxy.handler`; its folder is the
+    # task root, first on sys.path (lambda_proxy imports its neighbour api_schema).
+    if str(STEP5) not in sys.path:
+        sys.path.insert(0, str(STEP5))
     if "lambda_proxy" not in sys.modules:
         spec = importlib.util.spec_from_file_location("lambda_proxy", STEP5 / "lambda_proxy.py")
         assert spec is not None and spec.loader is not None
@@ -53,9 +57,16 @@ class FakeContext:
         self.invoked_function_arn = function_arn
         self.aws_request_id = "lambda-request-0001"
         self.function_name = function_arn.rsplit(":", 1)[-1]
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 256
 
     def get_remaining_time_in_millis(self) -> int:
         return 28_000
+
+
+def headers_of(response: dict[str, Any]) -> dict[str, str]:
+    """The response headers as API Gateway sends them (multiValueHeaders win over headers)."""
+    return dict(response_headers(response))
 
 
 def event(**changes: Any) -> dict[str, Any]:

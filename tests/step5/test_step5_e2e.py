@@ -10,6 +10,7 @@ import pytest
 from devtools.agentcore_local import AgentCoreLocal, runtime_arn
 from devtools.apigw import ApiGatewayProcess, LocalApiGateway
 from devtools.emulator import EmbeddedAws, Resources
+from shared.core.settings import DEFAULT_RUNTIME_MAX_ATTEMPTS
 from tests.step5.http_client import call
 from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, TEST_AGENT_ARN, agent_app_runtime, lambda_proxy
 
@@ -147,7 +148,7 @@ def test_agent_5xx_is_a_bad_gateway_without_its_text(front: str, data_plane: Age
     assert body["error"]["code"] == "AgentFailed"
     assert "secret internals" not in str(body)
     # botocore's standard mode retries a bare 500: the agent ran once per attempt.
-    assert len(invocations_for(data_plane, session)) == lambda_proxy.DEFAULT_MAX_ATTEMPTS
+    assert len(invocations_for(data_plane, session)) == DEFAULT_RUNTIME_MAX_ATTEMPTS
 
 
 def test_slow_agent_is_504_and_runs_once(
@@ -168,7 +169,7 @@ def test_slow_agent_is_504_and_runs_once(
 
 def test_throttling_after_retries_is_429_with_retry_after(front: str, data_plane: AgentCoreLocal) -> None:
     session = "throttled-session-0123456789abcdef-000001"
-    data_plane.inject("ThrottlingException", 429, times=lambda_proxy.DEFAULT_MAX_ATTEMPTS)
+    data_plane.inject("ThrottlingException", 429, times=DEFAULT_RUNTIME_MAX_ATTEMPTS)
 
     status, headers, body = call(front, {"prompt": {"a": 1, "b": 1}}, {"X-Session-Id": session})
 

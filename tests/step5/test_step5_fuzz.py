@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.emulator import EmbeddedAws, Resources
-from shared.arithmetic import exact_sum
-from shared.jsonnum import dumps_exact, loads_exact
+from shared.core.arithmetic import exact_sum
+from shared.core.jsonnum import dumps_exact, loads_exact
 from tests.reliability.conftest import FUZZ_EXAMPLES, assert_no_leak
 from tests.reliability.test_rel_properties import JSON_VALUES, NUMBER_TEXT
-from tests.step5.support import STEP4_ARN, FakeContext, lambda_proxy
+from tests.step5.support import STEP4_ARN, FakeContext, headers_of, lambda_proxy
 
 ROUTES = ["/calculate", "/jobs", "/jobs/{id}"]
 METHODS = st.sampled_from(["POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "", "post"]) | st.text(
@@ -189,7 +189,7 @@ def test_generated_api_gateway_events_never_5xx_and_never_reach_the_runtime_on_4
         text = response["body"]
         assert status < 500, f"{status} for {evt!r}: {text}"
         assert_no_leak(text)
-        assert response["headers"]["X-Request-Id"]
+        assert headers_of(response)["X-Request-Id"]
         if status >= 400:
             error = json.loads(text)["error"]
             assert error["code"] and error["message"] and error["request_id"]
@@ -206,7 +206,7 @@ def test_generated_api_gateway_events_never_5xx_and_never_reach_the_runtime_on_4
             assert Decimal(item["Item"]["result"]["N"]) == Decimal(body["data"]["result"])
             assert len(data_plane.invocations) == before + 1
         elif evt["resource"] == "/jobs":
-            assert status in (200, 202) and response["headers"]["Location"] == f"/jobs/{body['job_id']}"
+            assert status in (200, 202) and headers_of(response)["Location"] == f"/jobs/{body['job_id']}"
             assert len(data_plane.invocations) == before + 1
         else:
             assert evt["resource"] == "/jobs/{id}" and status == 200

@@ -15,7 +15,21 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 from urllib3.response import HTTPResponse
 
-from tests.step5.support import FUNCTION_ARN, STEP4_ARN, FakeContext, event, lambda_proxy, with_header
+from shared.core.settings import (
+    DEFAULT_RUNTIME_CONNECT_TIMEOUT,
+    DEFAULT_RUNTIME_MAX_ATTEMPTS,
+    DEFAULT_RUNTIME_READ_TIMEOUT,
+    ProxySettings,
+)
+from tests.step5.support import (
+    FUNCTION_ARN,
+    STEP4_ARN,
+    FakeContext,
+    event,
+    headers_of,
+    lambda_proxy,
+    with_header,
+)
 
 pytestmark = pytest.mark.usefixtures("lambda_env")
 
@@ -67,13 +81,14 @@ def test_json_answer_is_wrapped_with_the_request_id(stubber: Stubber) -> None:
     agent = {"result": 10, "dynamodb_stored": True, "item_id": "abc"}
     expect_call(stubber, ok_response(json.dumps(agent).encode()), payload=b'{"prompt":{"a":5,"b":5}}')
 
-    response = lambda_proxy.handler(event(), FakeContext())
+    # A browser's cross-origin call carries Origin; the CORS headers answer it (Powertools' CORSConfig).
+    response = lambda_proxy.handler(with_header(event(), "Origin", "https://app.example.com"), FakeContext())
 
     assert response["statusCode"] == 200
     assert body_of(response) == {"success": True, "data": agent, "request_id": REQUEST_ID}
-    assert response["headers"]["Content-Type"] == "application/json"
-    assert response["headers"]["X-Request-Id"] == REQUEST_ID
-    assert response["headers"]["Access-Control-Allow-Origin"] == "*"
+    assert headers_of(response)["Content-Type"] == "application/json"
+    assert headers_of(response)["X-Request-Id"] == REQUEST_ID
+    assert headers_of(response)["Access-Control-Allow-Origin"] == "*"
     assert response["isBase64Encoded"] is False
 
 
@@ -128,8 +143,8 @@ def test_generated_session_ids_are_valid_and_fresh(stubber: Stubber) -> None:
     expect_call(stubber, ok_response(b"{}"))
     expect_call(stubber, ok_response(b"{}"))
 
-    first = lambda_proxy.handler(event(), FakeContext())["headers"]["X-Session-Id"]
-    second = lambda_proxy.handler(event(), FakeContext())["headers"]["X-Session-Id"]
+    first = headers_of(lambda_proxy.handler(event(), FakeContext()))["X-Session-Id"]
+    second = headers_of(lambda_proxy.handler(event(), FakeContext()))["X-Session-Id"]
 
     assert first != second
     for session in (first, second):
@@ -144,7 +159,7 @@ def test_callers_session_id_is_kept(stubber: Stubber) -> None:
     response = lambda_proxy.handler(with_header(event(), "X-Session-Id", session), FakeContext())
 
     assert response["statusCode"] == 200
-    assert response["headers"]["X-Session-Id"] == session
+    assert headers_of(response)["X-Session-Id"] == session
 
 
 @pytest.mark.parametrize(
@@ -188,8 +203,8 @@ def test_bad_input_gets_the_shared_envelope_and_no_call(
 
 
 def test_invalid_input_body_matches_shared_errors(stubber: Stubber) -> None:
-    from shared.errors import InvalidInput
-    from shared.validation import parse_sum_request
+    from shared.core.errors import InvalidInput
+    from shared.core.validation import parse_sum_request
 
     try:
         parse_sum_request({"prompt": {"a": "1", "b": 2}})
@@ -227,7 +242,7 @@ def test_options_reaching_the_lambda_is_answered_without_a_call(stubber: Stubber
     response = lambda_proxy.handler(event(httpMethod="OPTIONS", body=None), FakeContext())
 
     assert response["statusCode"] == 204
-    assert "POST" in response["headers"]["Access-Control-Allow-Methods"]
+    assert "POST" in headers_of(response)["Access-Control-Allow-Methods"]
 
 
 @pytest.mark.parametrize(
@@ -240,7 +255,7 @@ def test_unknown_routes(stubber: Stubber, method: str, resource: str, status: in
     assert response["statusCode"] == status
     assert body_of(response)["error"]["code"] == code
     if status == 405:
-        assert response["headers"]["Allow"] == "POST"
+        assert headers_of(response)["Allow"] == "POST"
 
 
 @pytest.mark.parametrize(
@@ -270,7 +285,7 @@ def test_runtime_errors_are_mapped_without_their_text(
 
     assert response["statusCode"] == status
     assert body_of(response)["error"]["code"] == code
-    assert response["headers"].get("Retry-After") == retry_after
+    assert headers_of(response).get("Retry-After") == retry_after
     assert "secret-role" not in response["body"]
 
 
@@ -307,7 +322,7 @@ def test_agent_failures_without_an_envelope(
 
     assert response["statusCode"] == status
     assert body_of(response)["error"]["code"] == code
-    assert response["headers"].get("Retry-After") == retry_after
+    assert headers_of(response).get("Retry-After") == retry_after
 
 
 def test_non_2xx_status_code_in_a_response_is_not_success(stubber: Stubber) -> None:
@@ -371,7 +386,7 @@ def test_connect_timeout_is_retried_then_502() -> None:
 
     assert response["statusCode"] == 502
     assert body_of(response)["error"]["code"] == "RuntimeUnreachable"
-    assert recorder.attempts == lambda_proxy.DEFAULT_MAX_ATTEMPTS
+    assert recorder.attempts == DEFAULT_RUNTIME_MAX_ATTEMPTS
 
 
 def test_agent_error_body_is_read_from_the_real_http_response() -> None:
@@ -394,16 +409,16 @@ def test_throttling_is_retried_by_botocore_then_429() -> None:
     response = lambda_proxy.handler(event(), FakeContext())
 
     assert response["statusCode"] == 429
-    assert response["headers"]["Retry-After"] == "1"
-    assert recorder.attempts == lambda_proxy.DEFAULT_MAX_ATTEMPTS
+    assert headers_of(response)["Retry-After"] == "1"
+    assert recorder.attempts == DEFAULT_RUNTIME_MAX_ATTEMPTS
 
 
 def test_client_config_is_explicit() -> None:
     config = lambda_proxy.runtime_client().meta.config
 
-    assert config.read_timeout == lambda_proxy.DEFAULT_READ_TIMEOUT < 29
-    assert config.connect_timeout == lambda_proxy.DEFAULT_CONNECT_TIMEOUT
-    assert config.retries == {"mode": "standard", "total_max_attempts": lambda_proxy.DEFAULT_MAX_ATTEMPTS}
+    assert config.read_timeout == DEFAULT_RUNTIME_READ_TIMEOUT < 29
+    assert config.connect_timeout == DEFAULT_RUNTIME_CONNECT_TIMEOUT
+    assert config.retries == {"mode": "standard", "total_max_attempts": DEFAULT_RUNTIME_MAX_ATTEMPTS}
     assert lambda_proxy.runtime_client() is lambda_proxy.runtime_client()
 
 
@@ -412,7 +427,7 @@ def test_runtime_arn_from_id_and_function_arn(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("AGENT_RUNTIME_ID", "step4_dynamodb_sink-AbCd012345")
     function_arn = "arn:aws-cn:lambda:cn-north-1:210987654321:function:proxy:live"
 
-    settings = lambda_proxy.ProxySettings.from_env(function_arn)
+    settings = ProxySettings.from_env(function_arn)
 
     assert settings.runtime_arn == (
         "arn:aws-cn:bedrock-agentcore:cn-north-1:210987654321:runtime/step4_dynamodb_sink-AbCd012345"

@@ -14,8 +14,9 @@ import pytest
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
+from shared.core.settings import JOBS_TABLE_NAME
 from tests.step5.http_client import call
-from tests.step5.support import STEP4_ARN, lambda_proxy
+from tests.step5.support import STEP4_ARN
 
 POLL_TIMEOUT = 20.0
 
@@ -27,7 +28,7 @@ def jobs_front(aws: EmbeddedAws, sinks: Resources, data_plane: AgentCoreLocal) -
     env.update(data_plane.env())
     env["AWS_ENDPOINT_URL_DYNAMODB"] = aws.endpoint_url
     env["AGENT_RUNTIME_ARN"] = STEP4_ARN
-    env[lambda_proxy.JOBS_TABLE_NAME] = sinks.table_name
+    env[JOBS_TABLE_NAME] = sinks.table_name
     with ApiGatewayProcess(env=env) as front:
         yield front
 

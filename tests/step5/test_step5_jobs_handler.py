@@ -17,8 +17,10 @@ from urllib3.response import HTTPResponse
 
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.serve import free_port
-from shared.jobs import SUCCEEDED, JobStore, NewJob, job_id_for, job_view
-from tests.step5.support import STEP4_ARN, FakeContext, event, lambda_proxy, with_header
+from shared.aws import JobStore
+from shared.core.jobs import SUCCEEDED, NewJob, job_id_for, job_view
+from shared.core.settings import JOBS_TABLE_NAME
+from tests.step5.support import STEP4_ARN, FakeContext, event, headers_of, lambda_proxy, with_header
 
 pytestmark = pytest.mark.usefixtures("lambda_env")
 
@@ -109,18 +111,17 @@ def test_new_job_is_202_with_location_and_the_runtime_view(
     payload = b'{"prompt":{"a":7,"b":2},"delay_seconds":1,"idempotency_key":"order-17","mode":"async"}'
     expect_invoke(stubber, runtime_answer(view, 202), payload=payload)
 
-    response = lambda_proxy.handler(
-        post_jobs({"prompt": {"a": 7, "b": 2}, "delay_seconds": 1, "idempotency_key": "order-17"}),
-        FakeContext(),
-    )
+    # From a browser (Origin set), so the CORS headers say which response headers its script may read.
+    request = post_jobs({"prompt": {"a": 7, "b": 2}, "delay_seconds": 1, "idempotency_key": "order-17"})
+    response = lambda_proxy.handler(with_header(request, "Origin", "https://app.example.com"), FakeContext())
 
     assert response["statusCode"] == 202
     assert body_of(response) == view
-    assert response["headers"]["Location"] == f"/jobs/{view['job_id']}"
-    assert "Location" in response["headers"]["Access-Control-Expose-Headers"]
-    assert response["headers"]["X-Request-Id"] == REQUEST_ID
+    assert headers_of(response)["Location"] == f"/jobs/{view['job_id']}"
+    assert "Location" in headers_of(response)["Access-Control-Expose-Headers"]
+    assert headers_of(response)["X-Request-Id"] == REQUEST_ID
     [call] = sent
-    assert call["runtimeSessionId"] == response["headers"]["X-Session-Id"]
+    assert call["runtimeSessionId"] == headers_of(response)["X-Session-Id"]
 
 
 def test_each_job_gets_a_fresh_valid_session_and_callers_session_is_not_used(
@@ -157,7 +158,7 @@ def test_repeated_idempotency_key_passes_the_existing_job_through_as_200(stubber
 
     assert response["statusCode"] == 200
     assert body_of(response) == existing
-    assert response["headers"]["Location"] == f"/jobs/{existing['job_id']}"
+    assert headers_of(response)["Location"] == f"/jobs/{existing['job_id']}"
 
 
 def test_without_a_key_the_api_request_id_makes_runtime_retries_idempotent(
@@ -206,7 +207,7 @@ def test_bad_job_requests_never_reach_the_runtime(
     assert response["statusCode"] == status
     error = body_of(response)["error"]
     assert (error["code"], error["field"], error["request_id"]) == ("InvalidInput", field, REQUEST_ID)
-    assert "Location" not in response["headers"]
+    assert "Location" not in headers_of(response)
 
 
 def test_non_json_content_type_is_415_without_a_call(stubber: Stubber) -> None:
@@ -238,7 +239,7 @@ def test_a_runtime_that_does_not_answer_with_a_job_is_a_bad_gateway(stubber: Stu
 
     assert response["statusCode"] == 502
     assert body_of(response)["error"]["code"] == "AgentResponseInvalid"
-    assert "Location" not in response["headers"]
+    assert "Location" not in headers_of(response)
 
 
 def test_agent_4xx_on_submit_is_passed_through(stubber: Stubber) -> None:
@@ -271,9 +272,9 @@ def test_runtime_throttling_on_submit_is_429(stubber: Stubber) -> None:
 def table(aws: EmbeddedAws, sinks: Resources, monkeypatch: pytest.MonkeyPatch, lambda_env: None) -> str:
     """JOBS_TABLE_NAME and a DynamoDB endpoint for the proxy's job reads: the session's moto table."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", aws.endpoint_url)
-    monkeypatch.setenv(lambda_proxy.JOBS_TABLE_NAME, sinks.table_name)
+    monkeypatch.setenv(JOBS_TABLE_NAME, sinks.table_name)
     # Only the DynamoDB client is rebuilt: a stubbed runtime client stays in place.
-    monkeypatch.setattr(lambda_proxy, "_jobs_client", None)
+    lambda_proxy.jobs_client.cache_clear()
     return sinks.table_name
 
 
@@ -303,7 +304,7 @@ def test_get_reads_the_record_from_dynamodb_without_calling_the_runtime(
     assert response["statusCode"] == 200
     assert body_of(response) == json.loads(json.dumps(job_view(stored)))
     assert body_of(response)["status"] == "PENDING"
-    assert "Location" not in response["headers"]
+    assert "Location" not in headers_of(response)
 
 
 def test_get_shows_the_result_of_a_finished_job(stubber: Stubber, store: JobStore) -> None:
@@ -353,7 +354,7 @@ def test_malformed_job_ids_are_400_without_any_call(stubber: Stubber, table: str
 def test_missing_table_setting_is_named(
     stubber: Stubber, table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(lambda_proxy.JOBS_TABLE_NAME)
+    monkeypatch.delenv(JOBS_TABLE_NAME)
 
     response = lambda_proxy.handler(get_job_event("abc"), FakeContext())
 
@@ -365,7 +366,7 @@ def test_missing_table_setting_is_named(
 def test_missing_table_is_a_configuration_error_not_a_404(
     stubber: Stubber, table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(lambda_proxy.JOBS_TABLE_NAME, f"no-such-table-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv(JOBS_TABLE_NAME, f"no-such-table-{uuid.uuid4().hex[:8]}")
 
     response = lambda_proxy.handler(get_job_event("abc"), FakeContext())
 
@@ -405,14 +406,14 @@ def test_throttled_reads_are_retried_then_503(stubber: Stubber, table: str) -> N
     response = lambda_proxy.handler(get_job_event("abc"), FakeContext())
 
     assert response["statusCode"] == 503
-    assert response["headers"]["Retry-After"] == "1"
+    assert headers_of(response)["Retry-After"] == "1"
     assert body_of(response)["error"]["code"] == "JobStoreThrottled"
     assert throttled.attempts == 3
 
 
 def test_unreachable_table_is_503(stubber: Stubber, table: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", f"http://127.0.0.1:{free_port()}")
-    monkeypatch.setattr(lambda_proxy, "_jobs_client", None)
+    lambda_proxy.jobs_client.cache_clear()
 
     response = lambda_proxy.handler(get_job_event("abc"), FakeContext())
 

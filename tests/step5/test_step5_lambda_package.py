@@ -1,5 +1,6 @@
-"""The Lambda package holds lambda_proxy.py, shared/ (make stage) and requirements.txt (boto3): the handler
-must import with nothing else, or every route fails in AWS while every local test passes."""
+"""The Lambda package holds lambda_proxy.py, api_schema.py, shared/ (make stage) and requirements.txt (boto3
+and Powertools): the handler must import with nothing else, or every route fails in AWS while every local
+test passes."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import sys
 
 from tests.step5.support import STEP5
 
-# What `sam build` installs for requirements.txt (boto3 and its dependencies), plus the staged code.
+# What `sam build` installs for requirements.txt (boto3, Powertools and their dependencies), plus the code.
 LAMBDA_PACKAGE = {
-    "boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "shared", "lambda_proxy",
+    "boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "aws_lambda_powertools",
+    "typing_extensions", "shared", "lambda_proxy", "api_schema",
 }  # fmt: skip
 
 PROBE = r"""
@@ -27,13 +29,18 @@ class OnlyTheLambdaPackage(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, OnlyTheLambdaPackage())
 sys.path.insert(0, sys.argv[2])
 import lambda_proxy
-assert set(lambda_proxy.ROUTES) == {("POST", "/calculate"), ("POST", "/jobs"), ("GET", "/jobs/{id}")}
+from shared.apigw import routes
+assert set(routes(lambda_proxy.app)) == {("POST", "/calculate"), ("POST", "/jobs"), ("GET", "/jobs/{id}")}
+for name in sys.modules:
+    assert name.split(".")[0] not in ("pydantic", "bedrock_agentcore", "starlette"), name
 """
 
 
-def test_requirements_are_boto3_only() -> None:
+def test_requirements_are_boto3_and_powertools_pinned() -> None:
     lines = [line.strip() for line in (STEP5 / "requirements.txt").read_text().splitlines()]
-    assert [line.split("==")[0] for line in lines if line and not line.startswith("#")] == ["boto3"]
+    pinned = [line.split("==") for line in lines if line and not line.startswith("#")]
+    assert [name for name, _ in pinned] == ["boto3", "aws-lambda-powertools"]
+    assert all(version for _, version in pinned)
 
 
 def test_handler_imports_with_the_lambda_package_only() -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from devtools.cfn import lint_template, load_template, translate_sam
-from shared.jobs import JOB_KEY_PREFIX
+from shared.core.jobs import JOB_KEY_PREFIX
+from shared.core.settings import DEFAULT_RUNTIME_READ_TIMEOUT, JOBS_TABLE_NAME
 from tests.step5.support import STEP5, lambda_proxy
 
 TEMPLATE = STEP5 / "template.yaml"
@@ -76,7 +77,7 @@ def test_function_runtime_architecture_and_timeouts(sam: dict[str, Any]) -> None
     connect, read = int(env["RUNTIME_CONNECT_TIMEOUT_SECONDS"]), int(env["RUNTIME_READ_TIMEOUT_SECONDS"])
     assert connect + read < function["Timeout"] < integration["timeoutInMillis"] / 1000 <= 29
     assert env["AGENT_RUNTIME_ARN"] == {"Ref": "AgentRuntimeArn"}
-    assert read <= lambda_proxy.DEFAULT_READ_TIMEOUT
+    assert read <= DEFAULT_RUNTIME_READ_TIMEOUT
 
 
 def test_function_may_invoke_the_one_runtime_and_read_job_records_only(sam: dict[str, Any]) -> None:
@@ -142,9 +143,7 @@ def test_jobs_table_comes_from_the_sinks_stack(sam: dict[str, Any]) -> None:
     cfn = translated(sam)
     env = only(cfn, "AWS::Lambda::Function")["Environment"]["Variables"]
 
-    assert env[lambda_proxy.JOBS_TABLE_NAME] == {
-        "Fn::ImportValue": {"Fn::Sub": "${SinksStackName}-DynamoDbTableName"}
-    }
+    assert env[JOBS_TABLE_NAME] == {"Fn::ImportValue": {"Fn::Sub": "${SinksStackName}-DynamoDbTableName"}}
     # The same export names infra/sinks.yaml declares.
     sinks = load_template(STEP5.parent / "infra" / "sinks.yaml")
     exports = {out["Export"]["Name"]["Fn::Sub"] for out in sinks["Outputs"].values() if "Export" in out}
@@ -178,13 +177,15 @@ def test_job_routes_are_proxied_like_calculate(
 
 def test_every_api_route_is_a_lambda_route_and_a_local_front_route(sam: dict[str, Any]) -> None:
     from devtools.apigw import DEFAULT_ROUTES
+    from devtools.openapi import operations
+    from shared.apigw import routes
 
     events = sam["Resources"]["ProxyFunction"]["Properties"]["Events"].values()
     template_routes = {(e["Properties"]["Method"].upper(), e["Properties"]["Path"]) for e in events}
     # Each event also needs its Lambda permission, which SAM derives from the event.
     permissions = of_type(translated(sam), "AWS::Lambda::Permission")
 
-    assert template_routes == set(lambda_proxy.ROUTES) == set(DEFAULT_ROUTES)
+    assert template_routes == set(operations()) == set(routes(lambda_proxy.app)) == set(DEFAULT_ROUTES)
     assert len(permissions) == len(template_routes)
 
 

@@ -99,8 +99,8 @@ def test_malformed_integer_setting_is_500_naming_it(
     assert landed(aws_env, resources, "4_dynamodb_sink") == []
 
 
-# S3 alone has a global endpoint that botocore falls back to without a region.
-@pytest.mark.parametrize("step", ["2_sqs_sink", "4_dynamodb_sink"])
+# Every client needs the region, S3's too: botocore would fall back to S3's global endpoint without one.
+@pytest.mark.parametrize("step", ["2_sqs_sink", "3_s3_sink", "4_dynamodb_sink"])
 def test_missing_region_is_a_configuration_error(step: str, resources: Resources, monkeypatch) -> None:
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.delenv("AWS_DEFAULT_REGION")

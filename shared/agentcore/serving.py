@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .runtime import configure_logging
+__all__ = ["PORT", "SERVED_LOG_LEVEL", "UVICORN_ARGS", "UVICORN_OPTIONS", "serve"]
+
+from .endpoint import configure_logging
 
 # The runtime contract's port; PORT overrides it for local runs only.
 PORT = 8080

@@ -4,8 +4,8 @@ Usage (agent.py next to the Lambda's handler.py)::
 
     from bedrock_agentcore.runtime import BedrockAgentCoreApp
     from handler import handler
-    from shared.lambda_adapter import lambda_entrypoint
-    from shared.runtime import MIDDLEWARE
+    from shared.agentcore import MIDDLEWARE
+    from shared.agentcore.lambda_adapter import lambda_entrypoint
 
     app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
     app.entrypoint(lambda_entrypoint(handler, function_name="orders"))
@@ -35,7 +35,6 @@ Errors
 from __future__ import annotations
 
 import base64
-import logging
 import os
 import threading
 import time
@@ -45,11 +44,21 @@ from typing import Any, Literal
 
 from starlette.responses import Response
 
-from .errors import AppError
-from .jsonnum import dumps_exact
-from .runtime import error_response, json_response, request_id, session_id
+from ..aws.clients import region
+from ..core.errors import AppError, error_type
+from ..core.jsonnum import dumps_exact
+from .context import request_id, session_id
+from .endpoint import error_response, json_response, log_error
 
-logger = logging.getLogger("shared")
+__all__ = [
+    "HandlerError",
+    "LambdaContext",
+    "ResponseNotSerializable",
+    "http_api_event",
+    "lambda_entrypoint",
+    "proxy_response",
+]
+
 
 # The runtime's limit for one synchronous InvokeAgentRuntime request (Lambda's maximum timeout too).
 SYNC_REQUEST_LIMIT_SECONDS = 900
@@ -110,18 +119,14 @@ class LambdaContext:
         )
 
 
-class HandlerError(AppError):
-    """The Lambda handler raised an exception (Lambda's "Unhandled" function error)."""
-
-    status = 500
-    code = "HandlerError"
-
-
-class ResponseNotSerializable(AppError):
-    """The handler returned something that is not JSON (Lambda's Runtime.MarshalError)."""
-
-    status = 500
-    code = "ResponseNotSerializable"
+HandlerError = error_type(
+    "HandlerError", 500, 'The Lambda handler raised an exception (Lambda\'s "Unhandled" function error).'
+)
+ResponseNotSerializable = error_type(
+    "ResponseNotSerializable",
+    500,
+    "The handler returned something that is not JSON (Lambda's Runtime.MarshalError).",
+)
 
 
 def lambda_entrypoint(
@@ -149,9 +154,8 @@ def lambda_entrypoint(
     name = function_name or env.get(AWS_LAMBDA_FUNCTION_NAME) or _module_name(handler)
     version = function_version or env.get(AWS_LAMBDA_FUNCTION_VERSION) or DEFAULT_FUNCTION_VERSION
     memory = str(memory_limit_in_mb or env.get(AWS_LAMBDA_FUNCTION_MEMORY_SIZE) or AGENTCORE_MEMORY_MB)
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
     arn = invoked_function_arn or (
-        f"arn:aws:lambda:{region}:{account_id or PLACEHOLDER_ACCOUNT}:function:{name}"
+        f"arn:aws:lambda:{region()}:{account_id or PLACEHOLDER_ACCOUNT}:function:{name}"
     )
     group = log_group_name or env.get(AWS_LAMBDA_LOG_GROUP_NAME) or f"/aws/bedrock-agentcore/runtimes/{name}"
     fixed_stream = log_stream_name or env.get(AWS_LAMBDA_LOG_STREAM_NAME)
@@ -190,21 +194,26 @@ def lambda_entrypoint(
             else:
                 with lock:
                     result = handler(event, lambda_context)
-        except AppError as exc:
-            logger.warning("%s (%d): %s", exc.code, exc.status, exc.message)
-            return error_response(exc)
         except Exception as exc:
             kind = type(exc).__name__
-            logger.exception("the Lambda handler %s raised %s", name, kind)
-            message = f"the Lambda handler raised {kind}; see the runtime logs for this request id"
-            return error_response(HandlerError(message, error_type=kind))
+            error = (
+                exc
+                if isinstance(exc, AppError)
+                else HandlerError(
+                    f"the Lambda handler raised {kind}; see the runtime logs for this request id",
+                    error_type=kind,
+                )
+            )
+            log_error(error, exc, where=f"the Lambda handler {name}")
+            return error_response(error)
         if event_format == "http_api" and _is_proxy_result(result):
             return proxy_response(result)
         try:
             return json_response(result)
         except (TypeError, ValueError, RecursionError) as exc:
-            logger.error("the Lambda handler %s returned a value that is not JSON: %s", name, exc)
-            return error_response(ResponseNotSerializable("the handler's result is not JSON-serializable"))
+            error = ResponseNotSerializable("the handler's result is not JSON-serializable")
+            log_error(error, exc, where=f"the Lambda handler {name}")
+            return error_response(error)
 
     # Copy the name only: a __wrapped__ would make the SDK read the handler's own signature, and a
     # handler whose second parameter is not named `context` would then get no request context.

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .arithmetic import Number
+from .arithmetic import Number, exact_sum
+from .validation import parse_sum_request
+
+__all__ = ["SumRecord", "iso_utc", "stable_token", "utc_now"]
 
 OPERATION = "sum"
 SOURCE = "agentcore"
@@ -38,6 +41,18 @@ class SumRecord:
     request_id: str
     session_id: str | None
     timestamp: datetime = field(default_factory=utc_now)
+
+    @classmethod
+    def from_payload(cls, payload: Any, request_id: str, session_id: str | None) -> SumRecord:
+        """Validate the payload, add exactly, and stamp the request and session ids."""
+        operands = parse_sum_request(payload)
+        return cls(
+            a=operands.a,
+            b=operands.b,
+            result=exact_sum(operands.a, operands.b),
+            request_id=request_id,
+            session_id=session_id,
+        )
 
     def message(self) -> dict[str, Any]:
         """Return the JSON document sent to SQS and stored in S3."""

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from .errors import InvalidInput
 
+__all__ = ["MAX_SIGNIFICANT_DIGITS", "Number", "exact_sum", "storable_problem"]
+
 Number = int | Decimal
 
 # DynamoDB numbers: up to 38 significant digits, magnitude 1E-130 .. 9.99..9E+125.

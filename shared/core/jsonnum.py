@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+__all__ = ["dumps_exact", "loads_exact"]
+
 # allow_nan=False: NaN/Infinity are not JSON and must never reach a sink or a caller.
 _encode_str = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 # Built once: json.loads(..., parse_float=...) would build a new decoder (and scanner) per call.

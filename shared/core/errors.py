@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+__all__ = [
+    "AppError",
+    "ConfigurationError",
+    "Conflict",
+    "InvalidInput",
+    "NotFound",
+    "SinkThrottled",
+    "SinkWriteFailed",
+    "error_type",
+    "exception_chain",
+]
 
 
 class AppError(Exception):
@@ -10,11 +23,17 @@ class AppError(Exception):
 
     status: int = 500
     code: str = "InternalError"
+    # Seconds after which a retry may succeed (an HTTP front sends it as Retry-After); None: no hint.
+    retry_after: int | None = None
 
-    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after: int | None = None, **details: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if retry_after is not None:
+            self.retry_after = retry_after
         self.details = {k: v for k, v in details.items() if v is not None}
 
     def to_body(self) -> dict[str, Any]:
@@ -66,3 +85,22 @@ class SinkThrottled(AppError):
 
     status = 503
     code = "SinkThrottled"
+
+
+def error_type(
+    code: str, status: int, doc: str, base: type[AppError] = AppError, retry_after: int | None = None
+) -> type[AppError]:
+    """Return an AppError subclass named after its code: errors that differ only in code and status."""
+    namespace = {"code": code, "status": status, "retry_after": retry_after, "__doc__": doc}
+    return type(code, (base,), {**namespace, "__module__": base.__module__})
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """Yield the exception, then what it wraps (original_exception, __cause__, __context__)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        wrapped = getattr(current, "original_exception", None)
+        current = wrapped if isinstance(wrapped, BaseException) else current.__cause__ or current.__context__

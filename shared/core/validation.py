@@ -1,0 +1,126 @@
+"""Validation of the payloads: {"prompt": {"a": <number>, "b": <number>}}, and step 0's {"prompt": "..."}."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .arithmetic import Number, exact_sum, storable_problem
+from .errors import InvalidInput
+from .settings import MAX_PROMPT_CHARS
+
+__all__ = [
+    "EXPECTED_PROMPT_SHAPE",
+    "EXPECTED_SHAPE",
+    "PromptRequest",
+    "SumRequest",
+    "checked_sum",
+    "json_kind",
+    "parse_prompt_request",
+    "parse_sum_request",
+]
+
+_JSON_KINDS = {bool: "a boolean", str: "a string", list: "an array", dict: "an object"}
+EXPECTED_SHAPE = '{"prompt": {"a": <number>, "b": <number>}}'
+EXPECTED_PROMPT_SHAPE = '{"prompt": "<text>", "stream": <optional boolean>}'
+
+
+def json_kind(value: Any) -> str:
+    """Name a decoded JSON value's kind as a message would: "null", "a string", "a number", ..."""
+    if value is None:
+        return "null"
+    kind = _JSON_KINDS.get(type(value))
+    if kind is not None:
+        return kind
+    return "a number" if isinstance(value, (int, float, Decimal)) else type(value).__name__
+
+
+@dataclass(frozen=True)
+class SumRequest:
+    """The two validated operands."""
+
+    a: Number
+    b: Number
+
+
+def _invalid(message: str, field: str) -> InvalidInput:
+    return InvalidInput(f"{message}; expected {EXPECTED_SHAPE}", field=field, expected=EXPECTED_SHAPE)
+
+
+def _operand(prompt: dict[str, Any], name: str) -> Number:
+    field = f"prompt.{name}"
+    try:
+        value = prompt[name]
+    except KeyError:
+        raise _invalid(f"{field} is missing", field) from None
+    kind = type(value)
+    number: Number
+    if kind is float:
+        # Only reached when the payload was not parsed exactly (direct calls); repr is the
+        # shortest decimal that round-trips, so no binary noise enters the arithmetic.
+        number = Decimal(repr(value))
+    # bool is a subclass of int in Python but true/false are not numbers in JSON.
+    elif kind is not bool and isinstance(value, (int, Decimal)):
+        number = value
+    else:
+        raise _invalid(f"{field} must be a number, got {json_kind(value)}", field)
+    problem = storable_problem(number)
+    if problem is not None:
+        raise _invalid(f"{field} {problem}", field)
+    return number
+
+
+def parse_sum_request(payload: Any) -> SumRequest:
+    """Validate the payload and return its operands, or raise InvalidInput naming the field."""
+    if not isinstance(payload, dict):
+        raise _invalid("the payload must be a JSON object", "$")
+    if "prompt" not in payload:
+        raise _invalid("prompt is missing", "prompt")
+    prompt = payload["prompt"]
+    if not isinstance(prompt, dict):
+        raise _invalid("prompt must be an object with numbers a and b", "prompt")
+    return SumRequest(a=_operand(prompt, "a"), b=_operand(prompt, "b"))
+
+
+def checked_sum(payload: Any) -> Number:
+    """Validate the payload and return a + b exactly; InvalidInput also when the sum is not storable."""
+    operands = parse_sum_request(payload)
+    return exact_sum(operands.a, operands.b)
+
+
+@dataclass(frozen=True)
+class PromptRequest:
+    """A validated step 0 request."""
+
+    prompt: str
+    stream: bool
+
+
+def _invalid_prompt(message: str, field: str) -> InvalidInput:
+    return InvalidInput(
+        f"{message}; expected {EXPECTED_PROMPT_SHAPE}", field=field, expected=EXPECTED_PROMPT_SHAPE
+    )
+
+
+def parse_prompt_request(payload: Any, max_prompt_chars: int) -> PromptRequest:
+    """Validate {"prompt": "<text>", "stream": <bool>} or raise InvalidInput naming the field."""
+    if not isinstance(payload, dict):
+        raise _invalid_prompt("the payload must be a JSON object", "$")
+    if "prompt" not in payload:
+        raise _invalid_prompt("prompt is missing", "prompt")
+    prompt = payload["prompt"]
+    if not isinstance(prompt, str):
+        raise _invalid_prompt(f"prompt must be a string, got {json_kind(prompt)}", "prompt")
+    if not prompt.strip():
+        raise _invalid_prompt("prompt is empty", "prompt")
+    if len(prompt) > max_prompt_chars:
+        raise _invalid_prompt(
+            f"prompt has {len(prompt)} characters, more than the limit of {max_prompt_chars} "
+            f"(set by {MAX_PROMPT_CHARS})",
+            "prompt",
+        )
+    stream = payload.get("stream", False)
+    if not isinstance(stream, bool):
+        raise _invalid_prompt(f"stream must be true or false, got {json_kind(stream)}", "stream")
+    return PromptRequest(prompt=prompt, stream=stream)
