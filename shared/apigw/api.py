@@ -115,12 +115,16 @@ def routed(event: dict[str, Any]) -> dict[str, Any]:
     API Gateway has already routed a REST proxy event (`resource`, `pathParameters`); re-matching the raw
     path would miss a parameter holding a character Powertools' patterns leave out ("/", "#"), and a
     custom domain's base path. Parameters are percent-encoded here; routes read the decoded
-    `path_parameters`, as API Gateway gives them.
+    `path_parameters`, as API Gateway gives them. A parameter that is missing or empty leaves the
+    resource as it is ("/jobs/{id}"), so the request can only reach that resource's own routes.
     """
     resource, params = event.get("resource"), event.get("pathParameters") or {}
-    if not isinstance(resource, str) or "{" not in resource:
-        return {**event, "path": resource} if isinstance(resource, str) and resource else event
-    path = re.sub(r"\{(\w+)\+?\}", lambda m: quote(str(params.get(m[1], "")), safe=""), resource)
+    if not isinstance(resource, str) or not resource:
+        return event
+    names = re.findall(r"\{(\w+)\+?\}", resource)
+    if not all(params.get(name) for name in names):
+        return {**event, "path": resource}
+    path = re.sub(r"\{(\w+)\+?\}", lambda m: quote(str(params[m[1]]), safe=""), resource)
     return {**event, "path": path}
 
 
@@ -164,14 +168,10 @@ def new_resolver(allowed_origin: str, logger: Logger) -> APIGatewayRestResolver:
     def no_route(_: NotFoundError) -> Response[str]:
         event = app.current_event
         allowed = [method for method, resource in routes(app) if resource == event.resource]
-        names = re.findall(r"\{(\w+)\+?\}", event.resource or "")
-        if event.http_method in allowed and names:
-            # API Gateway routed it here, so only a path parameter can be what is missing.
-            error: AppError = InvalidInput(
-                f"the path parameter {names[0]} is missing or empty", field=f"path.{names[0]}"
+        if allowed:
+            error: AppError = MethodNotAllowed(
+                f"{event.http_method} is not allowed on {event.resource}", allow=allowed
             )
-        elif allowed:
-            error = MethodNotAllowed(f"{event.http_method} is not allowed on {event.resource}", allow=allowed)
         else:
             error = NotFound(f"no route for {event.http_method} {event.path}")
         return any_error(error)

@@ -430,3 +430,15 @@ def test_jobs_client_is_built_once_with_an_explicit_config(table: str) -> None:
     assert config.retries == {"mode": "standard", "total_max_attempts": 3}
     # Worst case (3 attempts of connect + read) stays under the function's 28 s timeout.
     assert 3 * (config.connect_timeout + config.read_timeout) < 28
+
+
+@pytest.mark.parametrize("params", [None, {}, {"id": ""}])
+def test_post_to_a_job_without_its_id_is_405_not_a_new_job(stubber: Stubber, params: Any) -> None:
+    # API Gateway matched GET-only /jobs/{id}: an empty id must not make the path read as POST /jobs.
+    evt = event(resource="/jobs/{id}", path="/jobs/", pathParameters=params)
+
+    response = lambda_proxy.handler(evt, FakeContext())
+
+    assert response["statusCode"] == 405
+    assert body_of(response)["error"]["code"] == "MethodNotAllowed"
+    assert headers_of(response)["Allow"] == "GET"
