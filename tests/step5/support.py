@@ -21,6 +21,15 @@ TEST_AGENT_ARN = runtime_arn("step5_test_agent-local")
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:agentcore-proxy"
 # The step 5 tests' data planes: forked sessions (fast cold starts), idle sessions reaped within seconds.
 LOCAL_SETTINGS = {"start_mode": "fork", "idle_timeout": 5.0, "stop_grace": 2.0}
+# The proxy's SESSION_ID_SECRET in these tests (a deployed stack's comes from Secrets Manager).
+SESSION_SECRET = "step5-tests-session-secret-0123456789"
+
+
+def runtime_session(given: str, caller: str | None = None) -> str:
+    """The runtime session id the proxy derives from a caller's X-Session-Id with the tests' secret."""
+    from shared.core.sessions import scoped_session_id
+
+    return scoped_session_id(SESSION_SECRET.encode(), caller, given)
 
 
 def step4_runtime(aws: EmbeddedAws, sinks: Resources) -> RuntimeSpec:
