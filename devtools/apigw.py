@@ -19,8 +19,6 @@ import re
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -30,6 +28,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from devtools import http
 from devtools.httpserver import LoopbackHttpServer
 from devtools.openapi import operations
 from devtools.serve import ROOT, ChildProcess
@@ -377,11 +376,8 @@ class ApiGatewayProcess(ChildProcess):
 
     def is_ready(self) -> bool:
         """An unknown resource answers 403 from the front itself, without calling the handler."""
-        try:
-            urllib.request.urlopen(f"{self.url}/", timeout=1)
-        except urllib.error.HTTPError:
-            return True
-        return False
+        status, _, _ = http.call(f"{self.url}/", method="GET", timeout=1)
+        return status == 403
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,9 +13,11 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
 
+from devtools import http
 from devtools.agentcore_local import AgentCoreLocal, RuntimeSpec, folder_runtime, runtime_arn
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
@@ -30,17 +32,10 @@ RUNTIME_ARN = runtime_arn(RUNTIME_NAME)
 JOB_POLL_SECONDS = 30.0
 
 
-def _send(url: str, body: bytes | None, method: str) -> tuple[int, dict[str, str], dict[str, Any]]:
-    import urllib.error
-    import urllib.request
-
+def _send(url: str, body: bytes | None, method: str) -> tuple[int, Mapping[str, str], dict[str, Any]]:
     headers = {"Content-Type": "application/json"} if body is not None else {}
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as resp:
-            return resp.status, dict(resp.headers), json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), json.loads(err.read() or b"{}")
+    status, got, answer = http.call(url, body, headers, method=method)
+    return status, got, answer or {}
 
 
 def _post(url: str, body: bytes) -> tuple[int, dict[str, Any]]:

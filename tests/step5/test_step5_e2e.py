@@ -10,8 +10,8 @@ import pytest
 from devtools.agentcore_local import AgentCoreLocal, runtime_arn
 from devtools.apigw import ApiGatewayProcess, LocalApiGateway
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.http import call
 from shared.core.settings import DEFAULT_RUNTIME_MAX_ATTEMPTS
-from tests.step5.http_client import call
 from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, TEST_AGENT_ARN, agent_app_runtime, lambda_proxy
 
 

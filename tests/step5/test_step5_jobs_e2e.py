@@ -14,8 +14,8 @@ import pytest
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.http import call
 from shared.core.settings import JOBS_TABLE_NAME
-from tests.step5.http_client import call
 from tests.step5.support import STEP4_ARN
 
 POLL_TIMEOUT = 20.0

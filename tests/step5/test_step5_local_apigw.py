@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from devtools.apigw import LocalApiGateway
-from tests.step5.http_client import call
+from devtools.http import call
 
 
 class Recorder:
