@@ -15,11 +15,11 @@ from typing import Any
 
 from devtools.serve import free_port, stop_process
 from devtools.stage import refresh_if_stale
+from devtools.steps import ROOT
 from shared.agentcore.serving import SERVED_LOG_LEVEL, UVICORN_ARGS
 
 from .pin import prefix
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 PAYLOAD = {"prompt": {"a": 1, "b": 2}}
 

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.modules import load_module
+from devtools.steps import PLAIN_STEPS, ROOT, SINK_STEPS
 
-ROOT = Path(__file__).resolve().parent.parent
-SINK_STEPS = ("2_sqs_sink", "3_s3_sink", "4_dynamodb_sink")
-ALL_STEPS = ("1_compute_without_model", *SINK_STEPS)
+# The steps every HTTP-level test serves (steps 1-4; step 0 needs a model, step 5 is a Lambda).
+ALL_STEPS = PLAIN_STEPS
+__all__ = ["ALL_STEPS", "SINK_STEPS", "landed", "load_step", "step_client"]
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
-_loaded: dict[str, ModuleType] = {}
-
 
 def load_step(step: str) -> ModuleType:
-    """Import <step>/agent.py under a unique module name (every step's module is called agent)."""
-    if step not in _loaded:
-        path = ROOT / step / "agent.py"
-        spec = importlib.util.spec_from_file_location(f"step_{step}_agent", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        _loaded[step] = module
-    return _loaded[step]
+    """Import <step>/agent.py once, under a unique module name (every step's module is called agent)."""
+    return load_module(ROOT / step / "agent.py", f"step_{step}_agent")
 
 
 def step_client(step: str) -> TestClient:

@@ -18,7 +18,8 @@ from queue import Empty, Queue
 
 from devtools.agentcore_local import runtime_arn
 from devtools.http import call, get_json
-from devtools.serve import ROOT, free_port
+from devtools.serve import free_port
+from devtools.steps import ROOT
 from tests.helpers import agentcore_client
 
 DATA_PLANE_LINE = re.compile(r"^AgentCore data plane at (http://127\.0\.0\.1:\d+)$")

@@ -25,7 +25,6 @@ LOAD_COUNT = 10_000 if HEAVY else 2_000
 LOAD_CONCURRENCY = 16
 FUZZ_EXAMPLES = 5_000 if HEAVY else 1_000
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
-SINK_STEPS = ("2_sqs_sink", "3_s3_sink", "4_dynamodb_sink")
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,11 @@
 import pytest
 
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.steps import SINKS
 from shared import aws
 from tests.helpers import SINK_STEPS, inject_aws_error, landed, step_client
 
-SERVICE = {"2_sqs_sink": "sqs", "3_s3_sink": "s3", "4_dynamodb_sink": "dynamodb"}
+SERVICE = SINKS
 OPERATION = {"2_sqs_sink": "SendMessage", "3_s3_sink": "PutObject", "4_dynamodb_sink": "PutItem"}
 SUCCESS_FLAGS = ("message_sent", "s3_stored", "dynamodb_stored")
 SEED = {"prompt": {"a": 5, "b": 3}}
