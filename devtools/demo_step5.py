@@ -21,6 +21,7 @@ from devtools import http
 from devtools.agentcore_local import AgentCoreLocal, RuntimeSpec, folder_runtime, runtime_arn
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.records import dynamodb_item
 from devtools.report import Row
 
 STEP = "5_api_gateway_proxy"
@@ -78,10 +79,7 @@ def _async_job_row(aws: EmbeddedAws, resources: Resources, base: str, runtime: A
         time.sleep(0.2)
     item: dict[str, Any] = {}
     if view.get("item_id"):
-        got_item = aws.client("dynamodb").get_item(
-            TableName=resources.table_name, Key={"id": {"S": view["item_id"]}}, ConsistentRead=True
-        )
-        item = {k: next(iter(v.values())) for k, v in got_item.get("Item", {}).items()}
+        item = dynamodb_item(aws, resources.table_name, view["item_id"])
     ok = (
         status == 202
         and location == f"/jobs/{job.get('job_id')}"
@@ -114,10 +112,7 @@ def run_step5_demo(aws: EmbeddedAws, resources: Resources, plane: AgentCoreLocal
         data = body.get("data") or {}
         item: dict[str, Any] = {}
         if status == 200 and data.get("item_id"):
-            got = aws.client("dynamodb").get_item(
-                TableName=resources.table_name, Key={"id": {"S": data["item_id"]}}
-            )
-            item = {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+            item = dynamodb_item(aws, resources.table_name, data["item_id"])
         ok = (
             status == 200
             and body.get("success") is True

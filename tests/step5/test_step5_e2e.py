@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from devtools import records
 from devtools.agentcore_local import AgentCoreLocal, runtime_arn
 from devtools.apigw import ApiGatewayProcess, LocalApiGateway
 from devtools.emulator import EmbeddedAws, Resources
@@ -16,8 +17,7 @@ from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, TEST_AGENT_ARN, agent
 
 
 def dynamodb_item(aws: EmbeddedAws, sinks: Resources, item_id: str) -> dict[str, Any]:
-    got = aws.client("dynamodb").get_item(TableName=sinks.table_name, Key={"id": {"S": item_id}})
-    return {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+    return records.dynamodb_item(aws, sinks.table_name, item_id)
 
 
 def invocations_for(data_plane: AgentCoreLocal, session_id: str) -> list[Any]:
