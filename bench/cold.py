@@ -6,13 +6,14 @@ import subprocess
 import sys
 import time
 
+from devtools.steps import SINK_STEPS
+
 from .context import Context
 from .report import Section, Spread, Target
 from .servers import BARE, ROOT, App, Server, dockerfile_serving, step_apps
 
 STEP1_GOAL = 1.1
 SINK_GOAL = 0.10
-SINK_STEPS = ("2_sqs_sink", "3_s3_sink", "4_dynamodb_sink")
 
 
 def import_seconds(statement: str) -> float:

@@ -23,6 +23,8 @@ import botocore.session
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from devtools.lambda_context import LambdaContext
+
 from .context import Context
 from .report import Section, Spread, Target
 from .servers import ROOT
@@ -35,15 +37,6 @@ RUNTIME_ARN = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/step4_dynam
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:step5-proxy"
 GOAL_MS = 2.0
 AGENT_ANSWER = b'{"result":10,"dynamodb_stored":true,"item_id":"abc","timestamp":"2026-01-01T00:00:00.000Z"}'
-
-
-class _Context:
-    invoked_function_arn = FUNCTION_ARN
-    aws_request_id = "bench-request"
-    function_name = "step5-proxy"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 28_000
 
 
 def _answer() -> dict[str, Any]:
@@ -104,9 +97,10 @@ def _naive_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
 
 def _time(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any], n: int) -> float:
     samples = []
+    context = LambdaContext("step5-proxy", invoked_function_arn=FUNCTION_ARN, aws_request_id="bench-request")
     for _ in range(n):
         started = time.perf_counter()
-        response = handler(event, _Context())
+        response = handler(event, context)
         samples.append(time.perf_counter() - started)
         if response["statusCode"] != 200:
             raise RuntimeError(f"unexpected proxy answer: {response}")

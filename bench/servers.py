@@ -15,11 +15,11 @@ from typing import Any
 
 from devtools.serve import free_port, stop_process
 from devtools.stage import refresh_if_stale
+from devtools.steps import ROOT
 from shared.agentcore.serving import SERVED_LOG_LEVEL, UVICORN_ARGS
 
 from .pin import prefix
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 PAYLOAD = {"prompt": {"a": 1, "b": 2}}
 
@@ -197,14 +197,14 @@ class Server:
 
 
 def run_load(spec: dict[str, Any], timeout: float = 120.0, cpus: frozenset[int] | None = None) -> Any:
-    """Run bench.load in its own process (on `cpus` if given) and return its measurements."""
+    """Run devtools.load in its own process (on `cpus` if given) and return its measurements."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     if "aws_env" in spec:
         env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
         env.update(spec.pop("aws_env"))
     out = subprocess.run(
-        [*prefix(cpus), sys.executable, "-m", "bench.load", "-"],
+        [*prefix(cpus), sys.executable, "-m", "devtools.load", "-"],
         input=json.dumps(spec).encode(),
         env=env,
         cwd=ROOT,

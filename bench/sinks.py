@@ -10,17 +10,15 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
+from devtools.steps import SINKS
+
 from .context import Context
 from .report import Section, Spread, Target
 from .servers import BARE, BENCH, PAYLOAD, ROOT, App, Server, dockerfile_serving, run_load
 
 GOAL = 0.10
 # step folder -> the boto3 service it writes to
-SINK_STEPS = {
-    "2_sqs_sink": "sqs",
-    "3_s3_sink": "s3",
-    "4_dynamodb_sink": "dynamodb",
-}
+SINK_STEPS = SINKS
 # What the steps write, so the raw write moves the same bytes.
 RECORD = {
     "operation": "sum",

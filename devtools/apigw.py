@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import argparse
 import base64
-import importlib.util
 import json
 import re
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -31,10 +27,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from devtools import http
 from devtools.apigw_auth import LocalAuth
 from devtools.httpserver import LoopbackHttpServer
+from devtools.lambda_context import LOCAL_ACCOUNT, LambdaContext
+from devtools.modules import load_module
 from devtools.openapi import operations
-from devtools.serve import ROOT, ChildProcess
+from devtools.serve import ChildProcess
+from devtools.steps import ROOT
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # Step 5's operations, from the OpenAPI document its routes produce (devtools.openapi).
@@ -43,25 +43,6 @@ DEFAULT_ALLOWED_HEADERS = "Content-Type,X-Session-Id,X-Api-Key,Authorization"
 # API Gateway's REST payload limit and default integration timeout.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_TIMEOUT = 29.0
-LOCAL_ACCOUNT = "123456789012"
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of the Lambda context object a handler uses."""
-
-    function_name: str
-    invoked_function_arn: str
-    aws_request_id: str
-    deadline: float
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before the function's timeout."""
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
 @dataclass
@@ -217,8 +198,7 @@ class LocalApiGateway(LoopbackHttpServer):
         context = LambdaContext(
             function_name=self.function_name,
             invoked_function_arn=self.function_arn,
-            aws_request_id=str(uuid.uuid4()),
-            deadline=time.monotonic() + self.timeout,
+            timeout_seconds=self.timeout,
         )
         outcome: dict[str, Any] = {}
 
@@ -338,23 +318,12 @@ def response_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def load_handler(ref: str) -> Handler:
-    """Load `path/to/module.py:function` as Lambda would: the module's folder first on sys.path."""
+    """Load `path/to/module.py:function` as Lambda would, by the module's file name."""
     file_part, _, name = ref.partition(":")
     path = (ROOT / file_part).resolve()
     if not path.is_file() or not name:
         raise SystemExit(f"--handler must be <file.py>:<function>, got {ref!r}")
-    # Lambda's task root is the code folder; locally shared/ comes from the repository root, ahead of
-    # any copy `make stage` left in the code folder.
-    for entry in (str(path.parent), str(ROOT)):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    handler: Handler = getattr(module, name)
+    handler: Handler = getattr(load_module(path), name)
     return handler
 
 
@@ -400,11 +369,8 @@ class ApiGatewayProcess(ChildProcess):
 
     def is_ready(self) -> bool:
         """An unknown resource answers 403 from the front itself, without calling the handler."""
-        try:
-            urllib.request.urlopen(f"{self.url}/", timeout=1)
-        except urllib.error.HTTPError:
-            return True
-        return False
+        status, _, _ = http.call(f"{self.url}/", method="GET", timeout=1)
+        return status == 403
 
 
 def main(argv: list[str] | None = None) -> int:

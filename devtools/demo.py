@@ -23,6 +23,7 @@ from devtools.demo_step0 import run_step0_demo
 from devtools.demo_step5 import RUNTIME_NAME as STEP4_RUNTIME
 from devtools.demo_step5 import run_step5_demo
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.records import dynamodb_item
 from devtools.report import Row, print_rows
 
 # Every runtime invocation carries a session id (33-256 characters); the demo sends one like agentcore invoke.
@@ -114,8 +115,7 @@ def _check_step4(server: Runtime, aws: EmbeddedAws, res: Resources) -> list[Row]
     status, body = _invoke(server, payload)
     item: dict[str, Any] = {}
     if status == 200:
-        got = aws.client("dynamodb").get_item(TableName=res.table_name, Key={"id": {"S": body["item_id"]}})
-        item = {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+        item = dynamodb_item(aws, res.table_name, body["item_id"])
     ok = (
         status == 200
         and body.get("dynamodb_stored") is True
@@ -141,8 +141,7 @@ def _check_step4_async(server: Runtime, aws: EmbeddedAws, res: Resources) -> lis
         time.sleep(0.2)
     item: dict[str, Any] = {}
     if view.get("item_id"):
-        got = aws.client("dynamodb").get_item(TableName=res.table_name, Key={"id": {"S": view["item_id"]}})
-        item = {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+        item = dynamodb_item(aws, res.table_name, view["item_id"])
     # The task is completed just after the job's final state is written: allow it a moment.
     idle = server.ping()["status"]
     for _ in range(50):

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 
 import botocore.session
 from botocore.exceptions import BotoCoreError
 
+from devtools import http
 from devtools.serve import StepServer
 
 STEP = "0_run_default_agentcore"
@@ -57,23 +56,7 @@ def _server_env() -> dict[str, str]:
 def _stream(
     server: StepServer, prompt: str, timeout: float = 120
 ) -> tuple[int, str, list[dict[str, object]]]:
-    req = urllib.request.Request(
-        f"{server.url}/invocations",
-        data=json.dumps({"prompt": prompt, "stream": True}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            kind = resp.headers.get("Content-Type", "")
-            text = resp.read().decode()
-            status = resp.status
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers.get("Content-Type", ""), [json.loads(err.read() or b"{}")]
-    if not kind.startswith("text/event-stream"):
-        return status, kind, [json.loads(text)]
-    events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
-    return status, kind, events
+    return http.events(f"{server.url}/invocations", {"prompt": prompt, "stream": True}, timeout=timeout)
 
 
 def _refused(status: int, body: object) -> str | None:

@@ -13,12 +13,15 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
 
+from devtools import http
 from devtools.agentcore_local import AgentCoreLocal, RuntimeSpec, folder_runtime, runtime_arn
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.records import dynamodb_item
 from devtools.report import Row
 
 STEP = "5_api_gateway_proxy"
@@ -30,17 +33,10 @@ RUNTIME_ARN = runtime_arn(RUNTIME_NAME)
 JOB_POLL_SECONDS = 30.0
 
 
-def _send(url: str, body: bytes | None, method: str) -> tuple[int, dict[str, str], dict[str, Any]]:
-    import urllib.error
-    import urllib.request
-
+def _send(url: str, body: bytes | None, method: str) -> tuple[int, Mapping[str, str], dict[str, Any]]:
     headers = {"Content-Type": "application/json"} if body is not None else {}
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as resp:
-            return resp.status, dict(resp.headers), json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), json.loads(err.read() or b"{}")
+    status, got, answer = http.call(url, body, headers, method=method)
+    return status, got, answer or {}
 
 
 def _post(url: str, body: bytes) -> tuple[int, dict[str, Any]]:
@@ -83,10 +79,7 @@ def _async_job_row(aws: EmbeddedAws, resources: Resources, base: str, runtime: A
         time.sleep(0.2)
     item: dict[str, Any] = {}
     if view.get("item_id"):
-        got_item = aws.client("dynamodb").get_item(
-            TableName=resources.table_name, Key={"id": {"S": view["item_id"]}}, ConsistentRead=True
-        )
-        item = {k: next(iter(v.values())) for k, v in got_item.get("Item", {}).items()}
+        item = dynamodb_item(aws, resources.table_name, view["item_id"])
     ok = (
         status == 202
         and location == f"/jobs/{job.get('job_id')}"
@@ -119,10 +112,7 @@ def run_step5_demo(aws: EmbeddedAws, resources: Resources, plane: AgentCoreLocal
         data = body.get("data") or {}
         item: dict[str, Any] = {}
         if status == 200 and data.get("item_id"):
-            got = aws.client("dynamodb").get_item(
-                TableName=resources.table_name, Key={"id": {"S": data["item_id"]}}
-            )
-            item = {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+            item = dynamodb_item(aws, resources.table_name, data["item_id"])
         ok = (
             status == 200
             and body.get("success") is True

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools.stage import stage
+from devtools.steps import ROOT
 from devtools.wheelhouse import RUNTIME_PYTHON
 
-ROOT = Path(__file__).resolve().parent.parent
 ROLES_STACK = "agentcore-lambda-roles"
 # What UpdateAgentRuntime must be given again to keep it (it replaces the runtime's configuration).
 _UPDATABLE = (

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from devtools.modules import ROOT, load_module
+from devtools.modules import load_module
+from devtools.steps import ROOT
 
 STEP5 = ROOT / "5_api_gateway_proxy"
 DOCUMENT = STEP5 / "openapi.json"

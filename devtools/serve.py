@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from devtools.stage import refresh_if_stale
+import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-STEPS = {
-    "1_compute_without_model": ROOT / "1_compute_without_model",
-    "2_sqs_sink": ROOT / "2_sqs_sink",
-    "3_s3_sink": ROOT / "3_s3_sink",
-    "4_dynamodb_sink": ROOT / "4_dynamodb_sink",
-}
+from devtools import http
+from devtools.stage import refresh_if_stale
+from devtools.steps import ROOT, step_dir
+
 # Variables a step server must not inherit from the developer's shell: they would
 # point boto3 at a real account or a different emulator.
 _SCRUBBED_PREFIXES = ("AWS_",)
@@ -33,14 +27,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def step_dir(step: str) -> Path:
-    """Return the folder of a step by name (e.g. '2_sqs_sink')."""
-    path = ROOT / step
-    if not (path / "agent.py").is_file():
-        raise ValueError(f"no step folder with an agent.py: {step}")
-    return path
 
 
 _P = TypeVar("_P", bound="ChildProcess")
@@ -74,7 +60,7 @@ class ChildProcess:
         raise NotImplementedError
 
     def is_ready(self) -> bool:
-        """Return whether the server answers; OSError and ValueError mean not yet."""
+        """Return whether the server answers; OSError, ValueError and httpx's errors mean not yet."""
         raise NotImplementedError
 
     def start(self: _P) -> _P:
@@ -95,7 +81,7 @@ class ChildProcess:
             try:
                 if self.is_ready():
                     return self
-            except (OSError, ValueError):
+            except (OSError, ValueError, httpx.HTTPError):
                 pass
             time.sleep(0.05)
         self.stop()
@@ -154,23 +140,11 @@ class StepServer(ChildProcess):
 
     def ping(self) -> dict[str, Any]:
         """GET /ping."""
-        with urllib.request.urlopen(f"{self.url}/ping", timeout=2) as resp:
-            return dict(json.loads(resp.read()))
+        return dict(http.get_json(f"{self.url}/ping", timeout=2))
 
     def invoke(
         self, payload: Any, headers: dict[str, str] | None = None, timeout: float = 60
     ) -> tuple[int, dict[str, Any]]:
         """POST /invocations with a JSON payload (or raw bytes); return (status, parsed body)."""
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json", **(headers or {})}
-        req = urllib.request.Request(
-            f"{self.url}/invocations",
-            data=data,
-            method="POST",
-            headers=headers,
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return resp.status, json.loads(resp.read())
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"{}")
+        status, _, body = http.call(f"{self.url}/invocations", payload, headers, timeout=timeout)
+        return status, body or {}

@@ -12,20 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from devtools.steps import ROOT, STEPS
+
 # The Python the runtimes run: the steps' images (python:3.12-slim), `--runtime PYTHON_3_12` for direct code
 # deploy (devtools.deploy) and step 5's Lambda (template.yaml: python3.12).
 RUNTIME_PYTHON = "3.12"
 # AgentCore Runtime is linux/arm64; uv's first choice for it is manylinux2014 (manylinux_2_17).
 PLATFORM = "manylinux2014_aarch64"
-REQUIREMENTS = (
-    "0_run_default_agentcore",
-    "1_compute_without_model",
-    "2_sqs_sink",
-    "3_s3_sink",
-    "4_dynamodb_sink",
-    "5_api_gateway_proxy",
-)
 
 
 def wheelhouse(prefix: Path | None = None) -> Path:
@@ -36,7 +29,7 @@ def wheelhouse(prefix: Path | None = None) -> Path:
 def download(target: Path) -> None:
     """Download every step's requirements as aarch64 wheels for the runtime's Python into `target`."""
     target.mkdir(parents=True, exist_ok=True)
-    for step in REQUIREMENTS:
+    for step in STEPS:
         subprocess.run(
             [
                 sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",

@@ -11,14 +11,15 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from queue import Empty, Queue
 
 from devtools.agentcore_local import runtime_arn
-from devtools.serve import ROOT, free_port
+from devtools.http import call, get_json
+from devtools.serve import free_port
+from devtools.steps import ROOT
 from tests.helpers import agentcore_client
 
 DATA_PLANE_LINE = re.compile(r"^AgentCore data plane at (http://127\.0\.0\.1:\d+)$")
@@ -70,9 +71,8 @@ def sessions_table(endpoint: str) -> str:
 
 
 def post(url: str, doc: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, json.dumps(doc).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as resp:
-        return resp.status, json.loads(resp.read())
+    status, _, body = call(url, doc)
+    return status, body
 
 
 def test_serve_prints_its_line_serves_and_shows_its_sessions() -> None:
@@ -95,8 +95,7 @@ def test_serve_prints_its_line_serves_and_shows_its_sessions() -> None:
         status, killed = post(
             f"{endpoint}/_local/sessions/kill", {"runtime_arn": runtime_arn(name), "session_id": session}
         )
-        with urllib.request.urlopen(f"{endpoint}/_local/sessions", timeout=10) as resp:
-            [view] = json.loads(resp.read())
+        [view] = get_json(f"{endpoint}/_local/sessions")
         pid = view["pid"]
 
     header, _, row, priced = table.splitlines()

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.emulator import EmbeddedAws, Resources
-from devtools.serve import ROOT
+from devtools.steps import ROOT
 
 ROLE = "arn:aws:iam::123456789012:role/agentcore-local-test"
 PAYLOAD = b'{"prompt": {"a": 5, "b": 3}}'

@@ -8,8 +8,9 @@ import pytest
 
 from devtools import demo
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.records import landed
 from devtools.serve import StepServer
-from tests.helpers import ALL_STEPS, REQUEST_ID_HEADER, SESSION_HEADER, landed
+from tests.helpers import ALL_STEPS, REQUEST_ID_HEADER, SESSION_HEADER
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from devtools.modules import load_module
 from shared import aws
 from shared.agentcore import lambda_adapter
 
@@ -128,10 +129,7 @@ def load_example(monkeypatch, tables: Tables) -> tuple[ModuleType, ModuleType]:
     monkeypatch.syspath_prepend(str(EXAMPLE))
     sys.modules.pop("handler", None)
     handler_module = importlib.import_module("handler")
-    spec = importlib.util.spec_from_file_location("lambda_on_agentcore_agent", EXAMPLE / "agent.py")
-    assert spec is not None and spec.loader is not None
-    agent_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(agent_module)
+    agent_module = load_module(EXAMPLE / "agent.py", "lambda_on_agentcore_agent", fresh=True)
     return handler_module, agent_module
 
 

@@ -25,7 +25,6 @@ LOAD_COUNT = 10_000 if HEAVY else 2_000
 LOAD_CONCURRENCY = 16
 FUZZ_EXAMPLES = 5_000 if HEAVY else 1_000
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
-SINK_STEPS = ("2_sqs_sink", "3_s3_sink", "4_dynamodb_sink")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +44,7 @@ def step_env(aws: EmbeddedAws, step: str, fifo: bool = False) -> dict[str, str]:
 
 
 def collect(port: int, requests: list[dict[str, Any]], concurrency: int, timeout: float = 240) -> Any:
-    """Start bench.load in its own process (so the load shares no GIL with moto); return the Popen."""
+    """Start devtools.load in its own process (so the load shares no GIL with moto); return the Popen."""
     fd, output = tempfile.mkstemp(prefix="reliability-", suffix=".json")
     os.close(fd)
     spec = {
@@ -59,7 +58,7 @@ def collect(port: int, requests: list[dict[str, Any]], concurrency: int, timeout
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.load", "-"],
+        [sys.executable, "-m", "devtools.load", "-"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,

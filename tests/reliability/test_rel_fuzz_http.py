@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -15,13 +14,15 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from starlette.testclient import TestClient
 
+from devtools.modules import load_module
+from devtools.steps import PLAIN_STEPS
 from shared.aws import reset_clients
 from shared.core.jsonnum import loads_exact
 
 from .conftest import FUZZ_EXAMPLES, ROOT, assert_no_leak
 from .test_rel_properties import JSON_VALUES, NUMBER_TEXT
 
-STEPS = ("1_compute_without_model", "2_sqs_sink", "3_s3_sink", "4_dynamodb_sink")
+STEPS = PLAIN_STEPS
 ODD_NUMBERS = st.sampled_from(
     ["NaN", "Infinity", "-Infinity", "1" * 5000, "-" + "9" * 4301, "1e", "01", ".5"]
 )
@@ -49,10 +50,8 @@ BODIES = st.one_of(
 
 
 def _load_app(step: str):
-    spec = importlib.util.spec_from_file_location(f"fuzz_agent_{step}", ROOT / step / "agent.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.app
+    # Fresh: the module-level clients of the step bind to this test's moto.
+    return load_module(ROOT / step / "agent.py", f"fuzz_agent_{step}", fresh=True).app
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from devtools.http import call
 from devtools.serve import free_port, stop_process
 from shared.agentcore import serving
 from tests.helpers import ROOT
@@ -104,14 +105,8 @@ def _post_when_ready(port: int, payload: Any, timeout: float = 20.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            req = urllib.request.Request(
-                f"http://127.0.0.1:{port}/invocations",
-                data=json.dumps(payload).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(req, timeout=5) as resp:
-                return json.loads(resp.read())
-        except OSError:
+            return call(f"http://127.0.0.1:{port}/invocations", payload, timeout=5)[2]
+        except httpx.TransportError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from devtools.faults import inject_aws_error
 from devtools.emulator import EmbeddedAws, Resources
 from shared import aws
 from shared.core.errors import SinkThrottled, SinkWriteFailed
 from shared.core.records import SumRecord
 from shared.aws.sinks import DynamoDbWriter, S3Writer, SqsWriter
-from tests.helpers import inject_aws_error
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 
@@ -152,7 +152,7 @@ def test_access_denied_and_throttling_are_translated(
     with pytest.raises(SinkThrottled) as caught_throttle:
         getattr(make_writer(throttled_client, resources), call)(record())
     assert caught_throttle.value.status == 503
-    assert len(attempts) == 3, "botocore's standard mode retries throttling before we give up"
+    assert attempts.attempts == 3, "botocore's standard mode retries throttling before we give up"
 
 
 def test_unreachable_endpoint_is_a_write_failure(monkeypatch: pytest.MonkeyPatch) -> None:

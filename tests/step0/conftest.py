@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
 from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 from strands.models.model import Model
 
+from devtools.modules import load_module
+
 ROOT = Path(__file__).resolve().parents[2]
 STEP_DIR = ROOT / "0_run_default_agentcore"
 TEST_MODEL_ID = "eu.amazon.nova-2-lite-v1:0"
@@ -23,14 +23,7 @@ TEST_REGION = "eu-west-1"
 
 def load_step0() -> ModuleType:
     """Import 0_run_default_agentcore/agent.py once (its folder name is not a Python identifier)."""
-    name = "step0_agent"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, STEP_DIR / "agent.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_module(STEP_DIR / "agent.py", "step0_agent")
 
 
 class Fail:

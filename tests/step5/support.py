@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from devtools.agentcore_local import RuntimeSpec, folder_runtime, runtime_arn
 from devtools.apigw import response_headers
 from devtools.emulator import EmbeddedAws, Resources
-from devtools.serve import ROOT
+from devtools.lambda_context import LambdaContext
+from devtools.modules import load_module
+from devtools.steps import ROOT
 
 STEP5 = ROOT / "5_api_gateway_proxy"
 EVENTS = Path(__file__).parent / "events"
@@ -42,35 +42,16 @@ def agent_app_runtime() -> RuntimeSpec:
     return folder_runtime(TEST_AGENT_ARN.rsplit("/", 1)[1], Path(__file__).parent, module="agent_app")
 
 
-def _load_lambda_module() -> Any:
-    # Imported by path under its own name, as Lambda does with `lambda_proxy.handler`; its folder is the
-    # task root, first on sys.path (lambda_proxy imports its neighbour api_schema).
-    if str(STEP5) not in sys.path:
-        sys.path.insert(0, str(STEP5))
-    if "lambda_proxy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("lambda_proxy", STEP5 / "lambda_proxy.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["lambda_proxy"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["lambda_proxy"]
+# Imported by path under its own name, as Lambda does with `lambda_proxy.handler`.
+lambda_proxy = load_module(STEP5 / "lambda_proxy.py")
 
 
-lambda_proxy = _load_lambda_module()
-
-
-class FakeContext:
-    """The Lambda context attributes the handler reads."""
-
-    def __init__(self, function_arn: str = FUNCTION_ARN) -> None:
-        self.invoked_function_arn = function_arn
-        self.aws_request_id = "lambda-request-0001"
-        self.function_name = function_arn.rsplit(":", 1)[-1]
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 256
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 28_000
+def FakeContext(function_arn: str = FUNCTION_ARN) -> LambdaContext:
+    """A Lambda context for the proxy function, with a fixed request id."""
+    return LambdaContext(
+        function_name=function_arn.rsplit(":", 1)[-1], invoked_function_arn=function_arn,
+        aws_request_id="lambda-request-0001",
+    )  # fmt: skip
 
 
 def headers_of(response: dict[str, Any]) -> dict[str, str]:

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
+from devtools import records
 from devtools.agentcore_local import AgentCoreLocal, runtime_arn
 from devtools.apigw import ApiGatewayProcess, LocalApiGateway
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.http import call
 from shared.core.settings import DEFAULT_RUNTIME_MAX_ATTEMPTS
-from tests.step5.http_client import call
 from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, TEST_AGENT_ARN, agent_app_runtime, lambda_proxy
 
 
 def dynamodb_item(aws: EmbeddedAws, sinks: Resources, item_id: str) -> dict[str, Any]:
-    got = aws.client("dynamodb").get_item(TableName=sinks.table_name, Key={"id": {"S": item_id}})
-    return {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+    return records.dynamodb_item(aws, sinks.table_name, item_id)
 
 
 def invocations_for(data_plane: AgentCoreLocal, session_id: str) -> list[Any]:

@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
-from urllib3.response import HTTPResponse
 
+from devtools.faults import SendFault
 from shared.core.settings import (
     DEFAULT_RUNTIME_CONNECT_TIMEOUT,
     DEFAULT_RUNTIME_MAX_ATTEMPTS,
@@ -467,33 +466,15 @@ def test_non_json_answer_is_a_bad_gateway(stubber: Stubber) -> None:
     assert body_of(response)["error"]["code"] == "AgentResponseInvalid"
 
 
-class SendRecorder:
-    """botocore's before-send hook: count attempts, answer with an exception or a raw HTTP response."""
-
-    def __init__(self, outcome: Any) -> None:
-        self.outcome = outcome
-        self.attempts = 0
-
-    def __call__(self, request: Any, **_: Any) -> Any:
-        self.attempts += 1
-        if isinstance(self.outcome, Exception):
-            raise self.outcome
-        status, headers, body = self.outcome
-        raw = HTTPResponse(body=io.BytesIO(body), status=status, headers=headers, preload_content=False)
-        return AWSResponse(request.url, status, headers, raw)
-
-
-def install(recorder: SendRecorder) -> SendRecorder:
-    """Answer InvokeAgentRuntime with the recorder, StopRuntimeSession with a 200 (recorded too)."""
+def install(recorder: SendFault) -> SendFault:
+    """Answer InvokeAgentRuntime with the recorder, StopRuntimeSession with a 200 (counted too)."""
     client = lambda_proxy.runtime_client()
-    client.meta.events.register("before-send.bedrock-agentcore.InvokeAgentRuntime", recorder)
-    stops = SendRecorder((200, {"Content-Type": "application/json"}, b"{}"))
-    client.meta.events.register("before-send.bedrock-agentcore.StopRuntimeSession", stops)
-    return stops
+    recorder.install(client, "InvokeAgentRuntime")
+    return SendFault((200, {"Content-Type": "application/json"}, b"{}")).install(client, "StopRuntimeSession")
 
 
 def test_read_timeout_is_504_and_not_retried() -> None:
-    recorder = SendRecorder(ReadTimeoutError(endpoint_url="https://runtime.local"))
+    recorder = SendFault(ReadTimeoutError(endpoint_url="https://runtime.local"))
     stops = install(recorder)
 
     response = lambda_proxy.handler(event(), FakeContext())
@@ -507,7 +488,7 @@ def test_read_timeout_is_504_and_not_retried() -> None:
 
 
 def test_connect_timeout_is_retried_then_502() -> None:
-    recorder = SendRecorder(ConnectTimeoutError(endpoint_url="https://runtime.local"))
+    recorder = SendFault(ConnectTimeoutError(endpoint_url="https://runtime.local"))
     install(recorder)
 
     response = lambda_proxy.handler(event(), FakeContext())
@@ -519,7 +500,7 @@ def test_connect_timeout_is_retried_then_502() -> None:
 
 def test_agent_error_body_is_read_from_the_real_http_response() -> None:
     agent_body = {"error": {"code": "Conflict", "message": "already handled", "field": "prompt"}}
-    recorder = SendRecorder((409, {"Content-Type": "application/json"}, json.dumps(agent_body).encode()))
+    recorder = SendFault((409, {"Content-Type": "application/json"}, json.dumps(agent_body).encode()))
     install(recorder)
 
     response = lambda_proxy.handler(event(), FakeContext())
@@ -531,7 +512,7 @@ def test_agent_error_body_is_read_from_the_real_http_response() -> None:
 
 def test_throttling_is_retried_by_botocore_then_429() -> None:
     throttled = (429, {"x-amzn-errortype": "ThrottlingException"}, b'{"message": "slow down"}')
-    recorder = SendRecorder(throttled)
+    recorder = SendFault(throttled)
     install(recorder)
 
     response = lambda_proxy.handler(event(), FakeContext())

@@ -14,8 +14,9 @@ import pytest
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.apigw import ApiGatewayProcess
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.http import call
+from devtools.records import dynamodb_item
 from shared.core.settings import JOBS_TABLE_NAME
-from tests.step5.http_client import call
 from tests.step5.support import STEP4_ARN
 
 POLL_TIMEOUT = 20.0
@@ -48,10 +49,7 @@ def poll(front: ApiGatewayProcess, location: str, timeout: float = POLL_TIMEOUT)
 
 
 def item(aws: EmbeddedAws, sinks: Resources, key: str) -> dict[str, Any]:
-    got = aws.client("dynamodb").get_item(
-        TableName=sinks.table_name, Key={"id": {"S": key}}, ConsistentRead=True
-    )
-    return {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
+    return dynamodb_item(aws, sinks.table_name, key)
 
 
 def test_job_submitted_polled_and_its_item_written(

@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
-from urllib3.response import HTTPResponse
 
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.faults import inject_aws_error
 from devtools.serve import free_port
 from shared.aws import JobStore
 from shared.core.jobs import SUCCEEDED, NewJob, job_from_item, job_view, new_job_id
@@ -403,23 +402,10 @@ def test_incomplete_record_is_a_bad_gateway(stubber: Stubber, store: JobStore, a
     assert body_of(response)["error"]["code"] == "JobRecordInvalid"
 
 
-class Throttled:
-    """A before-send hook answering every DynamoDB call with a throttling error."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-
-    def __call__(self, request: Any, **_: Any) -> AWSResponse:
-        self.attempts += 1
-        body = b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"}'
-        headers = {"Content-Type": "application/x-amz-json-1.0"}
-        raw = HTTPResponse(body=io.BytesIO(body), status=400, headers=headers, preload_content=False)
-        return AWSResponse(request.url, 400, headers, raw)
-
-
 def test_throttled_reads_are_retried_then_503(stubber: Stubber, table: str) -> None:
-    throttled = Throttled()
-    lambda_proxy.jobs_client().meta.events.register("before-send.dynamodb.GetItem", throttled)
+    throttled = inject_aws_error(
+        lambda_proxy.jobs_client(), "GetItem", 400, "ProvisionedThroughputExceededException"
+    )
 
     response = lambda_proxy.handler(get_job_event("abc"), FakeContext())
 

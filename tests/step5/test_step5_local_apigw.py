@@ -11,7 +11,7 @@ import pytest
 
 from devtools.apigw import LocalApiGateway
 from devtools.apigw_auth import api_key_id, local_token
-from tests.step5.http_client import call
+from devtools.http import call
 
 
 class Recorder:

@@ -3,7 +3,8 @@
 import pytest
 
 from devtools.emulator import EmbeddedAws, Resources
-from tests.helpers import ALL_STEPS, landed, step_client
+from devtools.records import landed
+from tests.helpers import ALL_STEPS, step_client
 
 # (raw body, field named in the error)
 CORPUS: list[tuple[bytes, str]] = [

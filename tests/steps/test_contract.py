@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from devtools.emulator import EmbeddedAws, Resources
-from tests.helpers import ALL_STEPS, REQUEST_ID_HEADER, SESSION_HEADER, SINK_STEPS, landed, step_client
+from devtools.records import landed
+from tests.helpers import ALL_STEPS, REQUEST_ID_HEADER, SESSION_HEADER, SINK_STEPS, step_client
 
 SESSION = "session-" + "x" * 32
 

@@ -3,10 +3,13 @@
 import pytest
 
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.faults import inject_aws_error
+from devtools.records import landed
+from devtools.steps import SINKS
 from shared import aws
-from tests.helpers import SINK_STEPS, inject_aws_error, landed, step_client
+from tests.helpers import SINK_STEPS, step_client
 
-SERVICE = {"2_sqs_sink": "sqs", "3_s3_sink": "s3", "4_dynamodb_sink": "dynamodb"}
+SERVICE = SINKS
 OPERATION = {"2_sqs_sink": "SendMessage", "3_s3_sink": "PutObject", "4_dynamodb_sink": "PutItem"}
 SUCCESS_FLAGS = ("message_sent", "s3_stored", "dynamodb_stored")
 SEED = {"prompt": {"a": 5, "b": 3}}
@@ -64,7 +67,7 @@ def test_throttling_after_retries_is_503(step: str, resources: Resources, aws_en
     )
     error = assert_error(step_client(step).post("/invocations", json=SEED), 503, "SinkThrottled")
     assert error["aws_error_code"] == code[step]
-    assert len(attempts) == 3
+    assert attempts.attempts == 3
     assert landed(aws_env, resources, step) == []
 
 

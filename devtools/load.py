@@ -1,6 +1,7 @@
-"""Load generator, run in its own process so it never shares an interpreter (or GIL) with a server.
+"""Load generator for bench and the reliability suite, run in a process of its own so it never shares an
+interpreter (or GIL) with a server.
 
-`python -m bench.load - < spec.json` (or the spec as the argument) prints the measurements as JSON
+`python -m devtools.load - < spec.json` (or the spec as the argument) prints the measurements as JSON
 (or writes them to spec["output"]). Modes:
 - "http": keep-alive HTTP/1.1 POSTs from `concurrency` asyncio connections (raw streams: the cheapest
   client Python has, so the server, not the client, is what is measured);
