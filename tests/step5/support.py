@@ -32,9 +32,12 @@ def runtime_session(given: str, caller: str | None = None) -> str:
     return scoped_session_id(SESSION_SECRET.encode(), caller, given)
 
 
-def step4_runtime(aws: EmbeddedAws, sinks: Resources) -> RuntimeSpec:
-    """Step 4 as the runtime the proxy invokes, pointed at the suite's moto and sinks."""
-    return folder_runtime(STEP4_ARN.rsplit("/", 1)[1], "4_dynamodb_sink", {**aws.env(), **sinks.env()})
+def step4_runtime(aws: EmbeddedAws, sinks: Resources, **job_settings: Any) -> RuntimeSpec:
+    """Step 4 as the runtime the proxy invokes (the demo's), pointed at the suite's moto and sinks."""
+    from devtools.demo_step5 import RUNTIME_ARN, step4_runtime
+
+    assert RUNTIME_ARN == STEP4_ARN
+    return step4_runtime(aws, sinks, **job_settings)
 
 
 def agent_app_runtime() -> RuntimeSpec:
