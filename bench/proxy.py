@@ -1,10 +1,12 @@
-"""Section 6: the step 5 proxy's own cost per request, with the runtime call stubbed.
+"""Section 6: the step 5 proxy's own cost per request, with the runtime call stubbed; its import time.
 
 The real handler (5_api_gateway_proxy/lambda_proxy.py) is loaded once, as a Lambda container would,
 and called in-process with a recorded API Gateway event; `invoke_agent_runtime` is answered by
 botocore's Stubber (a StreamingBody response), so only the proxy's own work is timed. A naive proxy
 that builds its clients and calls STS GetCallerIdentity (to learn the account for the runtime ARN) on
-every request is timed the same way, with STS stubbed too; STS calls are counted for both.
+every request is timed the same way, with STS stubbed too; STS calls are counted for both. Then
+bench.proxy_probe times the cold import and the cost per request in fresh interpreters, for this tree's
+proxy (Powertools' event handler) and for the hand-written proxy it replaced (from git, BEFORE_POWERTOOLS).
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import io
 import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -36,6 +42,8 @@ REGION = "us-east-1"
 RUNTIME_ARN = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/step4_dynamodb_sink-AbCd012345"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:step5-proxy"
 GOAL_MS = 2.0
+# The last commit whose proxy was hand-written (routing, CORS, errors): what the Powertools rewrite replaced.
+BEFORE_POWERTOOLS = "d4e5856"
 AGENT_ANSWER = b'{"result":10,"dynamodb_stored":true,"item_id":"abc","timestamp":"2026-01-01T00:00:00.000Z"}'
 
 
@@ -165,9 +173,58 @@ def run(ctx: Context) -> Section:
         Target("proxy median per request", f"{median:.3f} ms", f"<= {GOAL_MS} ms", median <= GOAL_MS)
     )
     section.targets.append(Target("STS calls by our proxy", str(max(ours_sts)), "0", max(ours_sts) == 0))
+    _before_and_after(ctx, section)
     section.notes.append(
         f"{ctx.rounds} rounds of {n} in-process calls with a recorded API Gateway event; the runtime call is "
         "answered by botocore's Stubber, so the figures are the proxy's own work (validation, session id, "
         "the botocore call path, response assembly). The naive proxy's STS call is stubbed as well."
     )
     return section
+
+
+def _probe(tree: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.proxy_probe", str(tree), "300", str(EVENT)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _before_and_after(ctx: Context, section: Section) -> None:
+    """Rows for the cold import and the per-request cost, before and after Powertools, in fresh processes."""
+    with tempfile.TemporaryDirectory(prefix="proxy-before-") as folder:
+        before = Path(folder)
+        archive = subprocess.run(
+            ["git", "archive", BEFORE_POWERTOOLS, "5_api_gateway_proxy", "shared"],
+            cwd=ROOT, capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        if archive.returncode != 0:
+            section.notes.append(f"before/after not measured: no git history for {BEFORE_POWERTOOLS} here")
+            return
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True, timeout=60)
+        runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+        for _ in range(ctx.rounds):
+            runs["before"].append(_probe(before))
+            runs["after"].append(_probe(ROOT))
+    for label, key in (
+        ("hand-written proxy (git " + BEFORE_POWERTOOLS + ")", "before"),
+        ("Powertools' event handler (this tree)", "after"),
+    ):
+        imports = Spread.of([r["import_ms"] for r in runs[key]])
+        requests = Spread.of([r["per_request_ms"] for r in runs[key]])
+        section.rows.append([f"{label}: fresh process", requests.fmt(3), "-", f"import {imports.fmt(0)} ms"])
+    after = Spread.of([r["per_request_ms"] for r in runs["after"]]).median
+    section.targets.append(
+        Target(
+            "Powertools proxy per request (fresh process)",
+            f"{after:.3f} ms",
+            f"<= {GOAL_MS} ms",
+            after <= GOAL_MS,
+        )
+    )
+    section.notes.append(
+        "Fresh-process rows: bench.proxy_probe imports lambda_proxy first (the import time includes boto3, "
+        "as a Lambda cold start does), then answers the event 300 times; the before tree is "
+        f"`git archive {BEFORE_POWERTOOLS} 5_api_gateway_proxy shared`. The import column is the median "
+        "cold import in ms; the cost per request is the median of 300 calls."
+    )

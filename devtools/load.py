@@ -169,7 +169,7 @@ def boto_load(spec: dict[str, Any]) -> dict[str, Any]:
     target = spec["target"]
     doc = dict(spec["body"])
     body = json.dumps(doc)
-    # The DynamoDB item of shared.records.SumRecord.item(), in the wire format.
+    # The DynamoDB item of shared.core.records.SumRecord.item(), in the wire format.
     item = {
         "timestamp": {"S": doc["timestamp"]},
         "operation": {"S": doc["operation"]},

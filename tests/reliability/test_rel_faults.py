@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from devtools.serve import StepServer
+from devtools.steps import SINK_STEPS
 
 from .conftest import (
     REQUEST_ID_HEADER,
-    SINK_STEPS,
     SqsCollector,
     assert_no_leak,
     collect,

@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 
 from devtools.serve import StepServer
+from devtools.steps import SINK_STEPS
 
 from .conftest import (
     LOAD_CONCURRENCY,
     LOAD_COUNT,
-    SINK_STEPS,
     SqsCollector,
     record_operand_a,
     records_by_request_id,
