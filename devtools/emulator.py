@@ -122,9 +122,10 @@ _DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_it
 def serialize_dynamodb_writes() -> None:
     """Make moto's DynamoDB writes atomic, as DynamoDB's are (idempotent).
 
-    moto 5.2.5 checks a write's condition and then applies it without a lock, so two threads of its
-    server can both pass `attribute_not_exists(id)` for one item; DynamoDB never lets that happen, and
-    the job tests (20 concurrent resubmissions, one winner) rely on it. One lock over every write.
+    moto 5.2.5 reads the current item, checks a write's condition and then applies it without a lock, so
+    two threads of its server could both pass `attribute_not_exists(id)` for one item; DynamoDB never lets
+    that happen, and the job tests (20 concurrent resubmissions, one winner) rely on it. One lock over
+    every write.
     """
     import threading
 
