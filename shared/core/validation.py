@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from .arithmetic import Number, exact_sum, storable_problem
-from .errors import InvalidInput
+from .errors import AppError, InvalidInput
 from .settings import MAX_PROMPT_CHARS
 
 __all__ = [
@@ -44,7 +44,7 @@ class SumRequest:
     b: Number
 
 
-def _invalid(message: str, field: str) -> InvalidInput:
+def _invalid(message: str, field: str) -> AppError:
     return InvalidInput(f"{message}; expected {EXPECTED_SHAPE}", field=field, expected=EXPECTED_SHAPE)
 
 
@@ -97,7 +97,7 @@ class PromptRequest:
     stream: bool
 
 
-def _invalid_prompt(message: str, field: str) -> InvalidInput:
+def _invalid_prompt(message: str, field: str) -> AppError:
     return InvalidInput(
         f"{message}; expected {EXPECTED_PROMPT_SHAPE}", field=field, expected=EXPECTED_PROMPT_SHAPE
     )
