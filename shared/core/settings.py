@@ -172,7 +172,7 @@ JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
 # authorizer's sub claim), and the key the proxy derives runtime session ids with.
 CALLER_IDENTITY = "CALLER_IDENTITY"
 CALLER_IDENTITIES = ("none", "api_key", "jwt")
-SESSION_ID_SECRET = "SESSION_ID_SECRET"  # noqa: S105 (the variable's name, not a secret)
+SESSION_ID_SECRET = "SESSION_ID_SECRET"  # noqa: S105  # nosec B105: the variable's name, not a secret
 MIN_SESSION_SECRET_CHARS = 16
 # API Gateway's default integration timeout is 29 s: the runtime call's read timeout stays below it, so
 # the Lambda, not API Gateway, decides what the caller sees when the agent is slow.
