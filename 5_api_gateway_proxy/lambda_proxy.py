@@ -21,7 +21,7 @@ from shared.aws import JobStore, new_client
 from shared.aws.jobstore import JOB_READS, READ_CONFIG
 from shared.aws.runtime_client import AgentResponseInvalid, AgentRuntime, new_runtime_client, runtime_config
 from shared.core.errors import AppError, InvalidInput
-from shared.core.jobs import check_fits_lifetime, check_job_id, job_view, parse_job_options
+from shared.core.jobs import PENDING, check_fits_lifetime, check_job_id, job_view, parse_job_options
 from shared.core.jsonnum import dumps_exact
 from shared.core.records import utc_now
 from shared.core.sessions import fresh_session_id, scoped_session_id
@@ -104,6 +104,27 @@ def end_session(target, session_id):
         logger.warning("could not end a runtime session", extra={"code": exc.code, "session": session_id})
 
 
+def started_here(answer, session_id, caller):
+    """Whether the runtime started the job in the session of this submission.
+
+    202 says so. 200 with a PENDING job is ambiguous: a job another submission has just started (or
+    restarted) is PENDING for a moment, and whether the service relays the container's 202 as 202 is not
+    documented. Then the job's record says which session runs it.
+    """
+    if answer.status == 202:
+        return True
+    job = answer.body if answer.ok else None
+    if not (isinstance(job, dict) and job.get("status") == PENDING and isinstance(job.get("job_id"), str)):
+        return False
+    try:
+        record = job_store().get(check_job_id(job["job_id"], field="job_id"), caller)
+    except AppError as exc:
+        # Cannot tell: keep the session (its idle timeout ends it) rather than risk ending a job's.
+        logger.warning("could not tell where a PENDING job runs", extra={"code": exc.code})
+        return True
+    return record.get("session_id") == session_id
+
+
 def job_store(writes=JOB_READS):
     """The job records (the step 4 table), read and cancelled from this container's client."""
     return JobStore(jobs_client(), require(JOBS_TABLE_NAME), writes=writes)
@@ -174,7 +195,7 @@ def submit_job():
     session_id = fresh_session_id(JOB_SESSION_PREFIX)
     target = runtime()
     answer = target.invoke(dumps_exact(forwarded).encode(), session_id)
-    if answer.status != 202:
+    if not started_here(answer, session_id, caller):
         # No work started in this session (a known key, or a refusal): end it now.
         end_session(target, session_id)
     if not answer.ok:

@@ -19,8 +19,10 @@ import pytest
 
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.apigw import ApiGatewayProcess
+from devtools.apigw_auth import local_token
 from devtools.demo_step5 import lambda_environment
 from devtools.emulator import EmbeddedAws, Resources
+from devtools.http import call
 from devtools.records import dynamodb_item
 from shared.aws import JobStore
 from shared.core.jobs import NewJob, new_job_id
@@ -288,3 +290,35 @@ def test_a_request_without_a_valid_key_is_api_gateways_403(
         status, _, body = Caller(front.url, "").send("POST", "/jobs", {"prompt": {"a": 1, "b": 1}}, **headers)
         assert (status, body) == (403, {"message": "Forbidden"})
     assert len(plane.invocations) == before
+
+
+@pytest.fixture(scope="module")
+def jwt_front(aws: EmbeddedAws, sinks: Resources, plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
+    """The proxy behind the local JWT mode (unsigned local tokens, claims read as a Cognito authorizer's)."""
+    env = lambda_environment(aws, sinks, plane, caller_identity="jwt", session_secret=SESSION_SECRET)
+    with ApiGatewayProcess(env=env, jwt=True) as gateway:
+        yield gateway
+
+
+def test_jwt_callers_are_their_sub_claim_end_to_end(
+    jwt_front: ApiGatewayProcess, aws: EmbeddedAws, sinks: Resources
+) -> None:
+    tokens = {sub: local_token({"sub": sub, "iss": "https://issuer.local"}) for sub in ("alice", "bob")}
+    body = {"prompt": {"a": 20, "b": 22}, "idempotency_key": key()}
+
+    def send(sub: str | None, method: str, path: str, payload: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {tokens[sub]}"} if sub else {}
+        status, _, answer = call(f"{jwt_front.url}{path}", payload, headers, method=method)
+        return status, answer
+
+    (status_a, alice), (status_b, bob) = (
+        send("alice", "POST", "/jobs", body),
+        send("bob", "POST", "/jobs", body),
+    )
+    anonymous = send(None, "POST", "/jobs", body)
+
+    assert (status_a, status_b) == (202, 202) and alice["job_id"] != bob["job_id"]
+    assert anonymous == (401, {"message": "Unauthorized"})
+    assert send("bob", "GET", f"/jobs/{alice['job_id']}")[0] == 404
+    assert send("alice", "GET", f"/jobs/{alice['job_id']}")[0] == 200
+    assert job_record(aws, sinks.table_name, alice["job_id"])["caller"] == "sub:https://issuer.local alice"
