@@ -44,9 +44,18 @@ _JOB = {
         "finished_at": {"type": "string"},
         "delay_seconds": {"type": "integer"},
         "idempotency_key": {"type": "string"},
+        "attempt": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "1, then 2, ... for each run after JobLost",
+        },
         "result": _NUMBER,
         "item_id": {"type": ["string", "null"]},
-        "error": {"type": "object", "properties": {"code": {"type": ["string", "null"]}, "message": {}}},
+        "error": {
+            "type": "object",
+            "description": "FAILED: why; code JobLost when the job's session ended before it finished",
+            "properties": {"code": {"type": ["string", "null"]}, "message": {}},
+        },
     },
 }
 
@@ -55,9 +64,10 @@ def _json(schema, description):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*statuses):
+def _errors(*statuses, overrides=None):
     described = {
         400: "bad input: what is wrong and what is expected",
+        401: "API Gateway: missing or invalid token (JWT or Cognito authorizer)",
         403: "API Gateway: missing or invalid API key",
         404: "no such record",
         405: "the resource exists, but not with this method",
@@ -70,6 +80,7 @@ def _errors(*statuses):
         503: "the runtime or the jobs table is unavailable; see Retry-After",
         504: "the agent did not answer in time",
     }
+    described.update(overrides or {})
     return {status: _json({"anyOf": [_ERROR, _GATEWAY]}, described[status]) for status in statuses}
 
 
@@ -79,7 +90,11 @@ def _body(schema):
 
 CALCULATE = {
     "summary": "Add a and b on the runtime, synchronously",
-    "description": "Invokes the runtime once; X-Session-Id (33 to 256 characters) keeps a runtime session.",
+    "description": (
+        "Invokes the runtime once. X-Session-Id (33 to 256 characters) keeps a runtime session of the "
+        "caller's own (no other caller can reach it); without one, the request gets a session that ends "
+        "after it."
+    ),
     "responses": {
         200: _json(
             {
@@ -89,7 +104,7 @@ CALCULATE = {
             },
             "the agent's answer",
         ),
-        **_errors(400, 403, 404, 409, 413, 415, 429, 500, 502, 503, 504),
+        **_errors(400, 401, 403, 404, 409, 413, 415, 429, 500, 502, 503, 504),
     },
     "openapi_extensions": _body(
         {"type": "object", "required": ["prompt"], "properties": {"prompt": _PROMPT}}
@@ -98,11 +113,15 @@ CALCULATE = {
 
 SUBMIT_JOB = {
     "summary": "Start the sum as an async job on the runtime",
-    "description": "202, the new job, Location: /jobs/{id}; 200 with the job its idempotency_key started.",
+    "description": (
+        "202, the new job, Location: /jobs/{id}; 200 with the job the caller's idempotency_key started "
+        "(202 again when that job was lost: it runs once more). 400 for a job its session's maxLifetime "
+        "cannot hold."
+    ),
     "responses": {
         200: _json(_JOB, "the job this idempotency_key started before"),
-        202: _json(_JOB, "the job this request started"),
-        **_errors(400, 403, 409, 413, 415, 429, 500, 502, 503, 504),
+        202: _json(_JOB, "the job this request started (or started again after JobLost)"),
+        **_errors(400, 401, 403, 409, 413, 415, 429, 500, 502, 503, 504),
     },
     "openapi_extensions": _body(
         {
@@ -121,8 +140,19 @@ SUBMIT_JOB = {
 
 GET_JOB = {
     "summary": "Read a job (from DynamoDB, never the runtime)",
+    "description": "404 for an unknown id and for another caller's job alike.",
     "responses": {
         200: _json(_JOB, "the job"),
-        **_errors(400, 403, 404, 429, 500, 502, 503, 504),
+        **_errors(400, 401, 403, 404, 429, 500, 502, 503, 504),
+    },
+}
+
+_ENDED = "the job has already ended (SUCCEEDED, FAILED or CANCELLED): nothing to cancel"
+CANCEL_JOB = {
+    "summary": "Cancel a job: CANCELLED, its work stopped, its runtime session ended",
+    "description": "404 for an unknown id and for another caller's job alike; 409 for a job that has ended.",
+    "responses": {
+        200: _json(_JOB, "the job, CANCELLED"),
+        **_errors(400, 401, 403, 404, 409, 429, 500, 502, 503, 504, overrides={409: _ENDED}),
     },
 }

@@ -2,32 +2,39 @@
 
 POST /calculate validates {"prompt": {"a": <number>, "b": <number>}} with the agents' own validator and
 invokes the runtime once; POST /jobs starts the same work as an async job (202 + Location); GET /jobs/{id}
-reads the job record straight from DynamoDB. Routing, CORS and errors are Powertools' event handler.
+reads the job record straight from DynamoDB and DELETE /jobs/{id} cancels it. With inbound auth
+(CALLER_IDENTITY), jobs, idempotency keys and sessions belong to one caller each. Routing, CORS and
+errors are Powertools' event handler.
 """
 
 import functools
 import os
 import re
-import uuid
 
 import api_schema
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
 from shared.apigw import json_payload, new_resolver, reply, request_id, routed
+from shared.apigw.callers import caller_of
 from shared.aws import JobStore, new_client
-from shared.aws.jobstore import READ_CONFIG
+from shared.aws.jobstore import JOB_READS, READ_CONFIG
 from shared.aws.runtime_client import AgentResponseInvalid, AgentRuntime, new_runtime_client, runtime_config
-from shared.core.errors import InvalidInput
-from shared.core.jobs import check_job_id, job_view, parse_job_options
+from shared.core.errors import AppError, InvalidInput
+from shared.core.jobs import PENDING, check_fits_lifetime, check_job_id, job_view, parse_job_options
 from shared.core.jsonnum import dumps_exact
+from shared.core.records import utc_now
+from shared.core.sessions import fresh_session_id, scoped_session_id
 from shared.core.settings import (
     ALLOWED_ORIGIN,
     JOBS_TABLE_NAME,
+    CallerSettings,
+    JobSettings,
     ProxySettings,
     RuntimeCallSettings,
     log_level,
     require,
+    session_secret,
 )
 from shared.core.validation import checked_sum
 
@@ -35,11 +42,14 @@ logger = Logger(service="agentcore-proxy", level=log_level())
 app = new_resolver(os.environ.get(ALLOWED_ORIGIN, "").strip() or "*", logger)
 
 SESSION_HEADER = "X-Session-Id"
-# InvokeAgentRuntime's runtimeSessionId is 33 to 256 characters; also keep it header-safe.
+# A caller's own session id: 33 to 256 header-safe characters (it never reaches the runtime as it is).
 SESSION_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{32,255}")
-# Every job gets its own runtime session (so its own microVM, kept alive while it says HealthyBusy).
+# Every job gets its own runtime session (so its own microVM, kept alive while it says HealthyBusy);
+# a request without X-Session-Id gets one for itself, ended after the answer.
 JOB_SESSION_PREFIX = "apigw-job-"
-# What POST /jobs accepts; anything else (e.g. "job_status", a status query to the runtime) is refused.
+ONE_OFF_SESSION_PREFIX = "apigw-once-"
+# What POST /jobs accepts; anything else (e.g. "job_status", a status query to the runtime, or "caller",
+# which only this proxy names) is refused.
 JOB_FIELDS = frozenset({"prompt", "mode", "delay_seconds", "idempotency_key"})
 
 
@@ -67,17 +77,66 @@ def runtime():
     return AgentRuntime(runtime_client(), target.runtime_arn, target.qualifier)
 
 
-def caller_session_id():
-    """The caller's X-Session-Id when valid, else a fresh one (one session per request)."""
+def current_caller():
+    """Who is calling, as CALLER_IDENTITY says to read it (None: every caller is one tenant)."""
+    return caller_of(app.current_event.raw_event.get("requestContext"), CallerSettings.from_env().identity)
+
+
+def callers_session(caller):
+    """The caller's X-Session-Id (validated) and its runtime session id; (None, None) without one."""
     given = app.current_event.headers.get(SESSION_HEADER)
     if given is None:
-        return f"apigw-{uuid.uuid4()}"
+        return None, None
     if not SESSION_ID_RE.fullmatch(given):
         raise InvalidInput(
             "X-Session-Id must be 33 to 256 characters of letters, digits, '.', '_', ':' or '-'",
             field="headers.X-Session-Id",
         )
-    return given
+    # Never the caller's id itself: another caller sending the same id must land somewhere else.
+    return given, scoped_session_id(session_secret(), caller, given)
+
+
+def end_session(target, session_id):
+    """StopRuntimeSession on a session this proxy opened; a failure is logged (it idles out instead)."""
+    try:
+        target.stop_session(session_id)
+    except AppError as exc:
+        logger.warning("could not end a runtime session", extra={"code": exc.code, "session": session_id})
+
+
+def started_here(answer, session_id, caller):
+    """Whether the runtime started the job in the session of this submission.
+
+    202 says so. 200 with a PENDING job is ambiguous: a job another submission has just started (or
+    restarted) is PENDING for a moment, and whether the service relays the container's 202 as 202 is not
+    documented. Then the job's record says which session runs it.
+    """
+    if answer.status == 202:
+        return True
+    job = answer.body if answer.ok else None
+    if not (isinstance(job, dict) and job.get("status") == PENDING and isinstance(job.get("job_id"), str)):
+        return False
+    try:
+        record = job_store().get(check_job_id(job["job_id"], field="job_id"), caller)
+    except AppError as exc:
+        # Cannot tell: keep the session (its idle timeout ends it) rather than risk ending a job's.
+        logger.warning("could not tell where a PENDING job runs", extra={"code": exc.code})
+        return True
+    return record.get("session_id") == session_id
+
+
+def job_store(writes=JOB_READS):
+    """The job records (the step 4 table), read and cancelled from this container's client."""
+    return JobStore(jobs_client(), require(JOBS_TABLE_NAME), writes=writes)
+
+
+def job_id_param():
+    """The {id} path parameter as API Gateway decoded it, validated."""
+    raw_id = (app.current_event.path_parameters or {}).get("id")  # see shared.apigw.routed
+    try:
+        return check_job_id(raw_id, field="path.id")
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="path.id", expected="/jobs/<job_id from POST /jobs>") from exc
 
 
 def passed_on(answer):
@@ -91,13 +150,20 @@ def calculate():
     """Validate, invoke the runtime once, wrap its answer."""
     payload = json_payload(app)
     checked_sum(payload)  # Bad input (an unstorable sum too) never reaches the runtime.
-    session_id = caller_session_id()
-    # /calculate is synchronous: only the prompt goes on ("mode" or "job_status" belong to /jobs).
-    answer = runtime().invoke(dumps_exact({"prompt": payload["prompt"]}).encode(), session_id)
+    given, session_id = callers_session(current_caller())
+    one_off = fresh_session_id(ONE_OFF_SESSION_PREFIX)
+    target = runtime()
+    try:
+        # /calculate is synchronous: only the prompt goes on ("mode" or "job_status" belong to /jobs).
+        answer = target.invoke(dumps_exact({"prompt": payload["prompt"]}).encode(), session_id or one_off)
+    finally:
+        if session_id is None:
+            # A session opened for this one request: ended now, not billed idle until its timeout.
+            end_session(target, one_off)
     if not answer.ok:
         return passed_on(answer)
     body = {"success": True, "data": answer.body, "request_id": request_id(app)}
-    return reply(app, 200, body, {SESSION_HEADER: session_id})
+    return reply(app, 200, body, {SESSION_HEADER: given} if given else None)
 
 
 @app.post("/jobs", **api_schema.SUBMIT_JOB)
@@ -118,9 +184,20 @@ def submit_job():
     forwarded = {**payload, "mode": "async"}
     if forwarded.get("idempotency_key") is None:
         forwarded["idempotency_key"] = f"apigw-request:{request_id(app)}"
-    parse_job_options(forwarded)
-    session_id = f"{JOB_SESSION_PREFIX}{uuid.uuid4()}"
-    answer = runtime().invoke(dumps_exact(forwarded).encode(), session_id)
+    options = parse_job_options(forwarded)
+    if options.delay_seconds is not None:
+        # The job's session is new: it has all of maxLifetime, and not a second more.
+        check_fits_lifetime(options.delay_seconds, JobSettings.from_env().max_lifetime)
+    caller = current_caller()
+    if caller is not None:
+        # The runtime scopes keys and jobs by it; only this proxy names it (JOB_FIELDS refuses it).
+        forwarded["caller"] = caller
+    session_id = fresh_session_id(JOB_SESSION_PREFIX)
+    target = runtime()
+    answer = target.invoke(dumps_exact(forwarded).encode(), session_id)
+    if not started_here(answer, session_id, caller):
+        # No work started in this session (a known key, or a refusal): end it now.
+        end_session(target, session_id)
     if not answer.ok:
         return passed_on(answer)
     job = answer.body
@@ -132,22 +209,23 @@ def submit_job():
         raise AgentResponseInvalid("the runtime answered with an invalid job id") from exc
     # 202 for a job this request started; the runtime answers 200 for one that already existed.
     status = 202 if answer.status == 202 else 200
-    return reply(app, status, job, {"Location": f"/jobs/{job_id}", SESSION_HEADER: session_id})
+    return reply(app, status, job, {"Location": f"/jobs/{job_id}"})
 
 
 @app.get("/jobs/<id>", **api_schema.GET_JOB)
 def get_job(id: str):
-    """The job record from DynamoDB (no runtime call); 404 for an unknown id."""
-    # API Gateway's decoded path parameter (see shared.apigw.routed).
-    raw_id = (app.current_event.path_parameters or {}).get("id")
-    try:
-        job_id = check_job_id(raw_id, field="path.id")
-    except InvalidInput as exc:
-        raise InvalidInput(
-            exc.message, field="path.id", expected="GET /jobs/<job_id from POST /jobs>"
-        ) from exc
-    record = JobStore(jobs_client(), require(JOBS_TABLE_NAME)).get(job_id, field="path.id")
-    return reply(app, 200, job_view(record))
+    """The caller's job record from DynamoDB (no runtime call); 404 for an unknown id or another's job."""
+    record = job_store().get(job_id_param(), current_caller(), field="path.id")
+    return reply(app, 200, job_view(record, utc_now()))
+
+
+@app.delete("/jobs/<id>", **api_schema.CANCEL_JOB)
+def cancel_job(id: str):
+    """Cancel the caller's job: CANCELLED in DynamoDB, then its session ended (its work with it)."""
+    record = job_store().cancel(job_id_param(), current_caller(), field="path.id")
+    if record.get("session_id"):
+        end_session(runtime(), record["session_id"])
+    return reply(app, 200, job_view(record, utc_now()))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -59,6 +59,9 @@ def main() -> None:
     event = json.loads(open(sys.argv[3], encoding="utf-8").read())  # noqa: SIM115
     context = Context()
     samples = []
+    # A proxy that ends the session it opened for a request without X-Session-Id calls StopRuntimeSession
+    # after every answer (issue 14); the one before Powertools did not.
+    ends_sessions = hasattr(lambda_proxy, "ONE_OFF_SESSION_PREFIX")
     with Stubber(lambda_proxy.runtime_client()) as stub:
         for i in range(requests + 20):
             body = StreamingBody(io.BytesIO(ANSWER), len(ANSWER))
@@ -71,6 +74,8 @@ def main() -> None:
                     "runtimeSessionId": "s" * 40,
                 },
             )
+            if ends_sessions:
+                stub.add_response("stop_runtime_session", {"runtimeSessionId": "s" * 40, "statusCode": 200})
             begun = time.perf_counter()
             answer = lambda_proxy.handler(event, context)
             if i >= 20:

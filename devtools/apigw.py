@@ -3,8 +3,9 @@
 Requests to `http://127.0.0.1:<port>/<stage>/<resource>` become API Gateway REST proxy (v1) events
 and the handler is called with a Lambda-like context, as `sam local start-api` does but without
 Docker. What API Gateway itself answers is emulated too: CORS preflight (like the template's `Cors`),
-403 "Missing Authentication Token" for unknown resources or methods, an optional API key, the
-integration timeout (504) and 502 for a handler that fails or returns a malformed response.
+403 "Missing Authentication Token" for unknown resources or methods, inbound auth (API keys, each one
+caller, and a JWT-claims mode: `devtools.apigw_auth`), the integration timeout (504) and 502 for a
+handler that fails or returns a malformed response.
 
 Run as a process: `python -m devtools.apigw --handler 5_api_gateway_proxy/lambda_proxy.py:handler`.
 """
@@ -27,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from devtools import http
+from devtools.apigw_auth import LocalAuth
 from devtools.httpserver import LoopbackHttpServer
 from devtools.lambda_context import LOCAL_ACCOUNT, LambdaContext
 from devtools.modules import load_module
@@ -74,13 +76,15 @@ class LocalApiGateway(LoopbackHttpServer):
         region: str = "us-east-1",
         function_name: str = "agentcore-proxy",
         port: int = 0,
+        api_keys: Sequence[str] = (),
+        jwt: bool = False,
     ) -> None:
         self.handler = handler
         self.routes = [Route(method.upper(), resource) for method, resource in routes]
         self.stage = stage
         self.allowed_origin = allowed_origin
         self.allowed_headers = allowed_headers
-        self.api_key = api_key
+        self.auth = LocalAuth([*([api_key] if api_key is not None else []), *api_keys], jwt)
         self.timeout = timeout
         self.binary_media_types = tuple(binary_media_types)
         self.region = region
@@ -125,9 +129,17 @@ class LocalApiGateway(LoopbackHttpServer):
         return found, params, allowed
 
     def build_event(
-        self, route: Route, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes
+        self,
+        route: Route,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        auth: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Return the REST proxy (v1) event API Gateway would send for this request."""
+        """Return the REST proxy (v1) event API Gateway would send for this request (`auth`: what the
+        inbound auth adds to its requestContext)."""
         single: dict[str, str] = {}
         multi: dict[str, list[str]] = {}
         for name, value in headers:
@@ -161,7 +173,12 @@ class LocalApiGateway(LoopbackHttpServer):
                 "domainName": single.get("Host", "127.0.0.1"),
                 "extendedRequestId": request_id,
                 "httpMethod": method,
-                "identity": {"sourceIp": "127.0.0.1", "userAgent": single.get("User-Agent")},
+                "identity": {
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": single.get("User-Agent"),
+                    **(auth or {}).get("identity", {}),
+                },
+                **({"authorizer": auth["authorizer"]} if auth and "authorizer" in auth else {}),
                 "path": f"/{self.stage}{path}",
                 "protocol": "HTTP/1.1",
                 "requestId": request_id,
@@ -238,10 +255,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if route is None or path is None:
             self._send(403, {"message": "Missing Authentication Token"}, owner.cors_headers())
             return
-        if owner.api_key is not None and self.headers.get("x-api-key") != owner.api_key:
-            self._send(403, {"message": "Forbidden"}, owner.cors_headers())
+        denied, auth = owner.auth.check(self.headers)
+        if denied is not None:
+            self._send(denied.status, {"message": denied.message}, owner.cors_headers())
             return
-        event = owner.build_event(route, method, path, url.query, list(self.headers.items()), body)
+        event = owner.build_event(route, method, path, url.query, list(self.headers.items()), body, auth)
         result = owner.invoke(event)
         if result is None:
             self._send(504, {"message": "Endpoint request timed out"}, owner.cors_headers())
@@ -314,13 +332,16 @@ class ApiGatewayProcess(ChildProcess):
         timeout: float = DEFAULT_TIMEOUT,
         startup_timeout: float = 20.0,
         port: int | None = None,
+        api_keys: Sequence[str] = (),
+        jwt: bool = False,
     ) -> None:
         super().__init__(env, port, startup_timeout)
         self.handler_ref = handler_ref
         self.url = f"http://127.0.0.1:{self.port}/{stage}"
         self._stage = stage
         self._allowed_origin = allowed_origin
-        self._api_key = api_key
+        self._api_keys = [*([api_key] if api_key is not None else []), *api_keys]
+        self._jwt = jwt
         self._timeout = timeout
 
     def command(self) -> list[str]:
@@ -330,8 +351,10 @@ class ApiGatewayProcess(ChildProcess):
             "--port", str(self.port), "--stage", self._stage,
             "--allowed-origin", self._allowed_origin, "--timeout", str(self._timeout),
         ]  # fmt: skip
-        if self._api_key is not None:
-            cmd += ["--api-key", self._api_key]
+        for key in self._api_keys:
+            cmd += ["--api-key", key]
+        if self._jwt:
+            cmd.append("--jwt")
         return cmd
 
     def is_ready(self) -> bool:
@@ -347,14 +370,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--stage", default="prod")
     parser.add_argument("--allowed-origin", default="*")
-    parser.add_argument("--api-key", default=None)
+    parser.add_argument(
+        "--api-key", action="append", default=[], help="an API key (repeat: each key is one caller)"
+    )
+    parser.add_argument(
+        "--jwt", action="store_true", help="require a JWT (claims read, signature NOT checked: local only)"
+    )
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     args = parser.parse_args(argv)
     front = LocalApiGateway(
         load_handler(args.handler),
         stage=args.stage,
         allowed_origin=args.allowed_origin,
-        api_key=args.api_key,
+        api_keys=args.api_key,
+        jwt=args.jwt,
         timeout=args.timeout,
         port=args.port,
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from devtools.stage import stage
 from devtools.steps import ROOT
 from devtools.wheelhouse import RUNTIME_PYTHON
+from shared.core.settings import RUNTIME_MAX_LIFETIME_SECONDS
 
 ROLES_STACK = "agentcore-lambda-roles"
 # What UpdateAgentRuntime must be given again to keep it (it replaces the runtime's configuration).
@@ -42,6 +43,8 @@ class StepDeploy:
     env: Mapping[str, str] = field(default_factory=dict)  # fixed settings
     idle_timeout: int | None = None  # seconds; None keeps the service's default (900)
     max_lifetime: int | None = None  # seconds; None keeps the service's default (28,800)
+    # Runs async jobs: it must know its maxLifetime to refuse a job that could not finish within it.
+    jobs: bool = False
 
 
 STEPS: dict[str, StepDeploy] = {
@@ -56,6 +59,7 @@ STEPS: dict[str, StepDeploy] = {
         "Step4RoleArn",
         {"DYNAMODB_TABLE_NAME": "Step4DynamoDbTableName"},
         {"TTL_DAYS": "30"},
+        jobs=True,
     ),
 }
 
@@ -107,6 +111,9 @@ def plan(
     configure += ["--disable-memory", "--non-interactive"]
     deploy = ["agentcore", "deploy"]
     settings = {**{var: outputs[out] for var, out in spec.env_outputs.items()}, **spec.env}
+    if spec.jobs and lifetime is not None:
+        # The runtime reads the maxLifetime its lifecycle configuration gets, to refuse jobs beyond it.
+        settings[RUNTIME_MAX_LIFETIME_SECONDS] = str(lifetime)
     for var, value in settings.items():
         deploy += ["--env", f"{var}={value}"]
     return Plan(step, configure, deploy)

@@ -116,6 +116,37 @@ def fill_moto_gaps() -> None:
     Control._default_endpoint_patched = True  # type: ignore[attr-defined]
 
 
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+
+def serialize_dynamodb_writes() -> None:
+    """Make moto's DynamoDB writes atomic, as DynamoDB's are (idempotent).
+
+    moto 5.2.5 reads the current item, checks a write's condition and then applies it without a lock, so
+    two threads of its server could both pass `attribute_not_exists(id)` for one item; DynamoDB never lets
+    that happen, and the job tests (20 concurrent resubmissions, one winner) rely on it. One lock over
+    every write.
+    """
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_writes_serialized", False):
+        return
+    lock = threading.RLock()
+
+    def serialized(method: Any) -> Any:
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(self, *args, **kwargs)
+
+        return write
+
+    for name in _DYNAMODB_WRITES:
+        setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend._writes_serialized = True  # type: ignore[attr-defined]
+
+
 def _ref_target(value: Any) -> str | None:
     """Return the logical id a `{"Ref": ...}` points at, or None for anything else."""
     return value.get("Ref") if isinstance(value, dict) else None
@@ -142,6 +173,7 @@ class EmbeddedAws:
         logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
 
         fill_moto_gaps()
+        serialize_dynamodb_writes()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()

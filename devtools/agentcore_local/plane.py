@@ -75,6 +75,7 @@ class AgentCoreLocal(LoopbackHttpServer):
             )
         host, port = self.serve()
         self.endpoint_url = f"http://{host}:{port}"
+        self._pool.data_plane_url = self.endpoint_url
         return self
 
     def stop(self) -> None:

@@ -69,9 +69,22 @@ class SessionProcess:
                 os.kill(self.pid, sig)
 
 
-def session_env(base: Mapping[str, str], spec: RuntimeSpec) -> dict[str, str]:
-    """Data plane environment < image ENV < the runtime's environment variables; import roots added."""
-    env = {**base, **spec.serving.env, **spec.env}
+def service_env(spec: RuntimeSpec, data_plane_url: str | None) -> dict[str, str]:
+    """What the service gives every session's microVM: its runtime's ARN for OpenTelemetry (the
+    `cloud.resource_id` bedrock-agentcore's SDK reads its own ARN from), and here, the data plane to call
+    (StopRuntimeSession on itself) where the service's is the regional endpoint."""
+    env = {"OTEL_RESOURCE_ATTRIBUTES": f"cloud.resource_id={spec.arn}/runtime-endpoint/DEFAULT"}
+    if data_plane_url:
+        env["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"] = data_plane_url
+    return env
+
+
+def session_env(
+    base: Mapping[str, str], spec: RuntimeSpec, service: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Data plane environment < the service's < image ENV < the runtime's environment variables;
+    import roots added."""
+    env = {**base, **(service or {}), **spec.serving.env, **spec.env}
     roots = [*spec.pythonpath, env.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(p for p in roots if p)
     return env

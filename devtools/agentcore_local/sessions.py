@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools.agentcore_local.processes import Exit, Launcher, SessionProcess, session_env
+from devtools.agentcore_local.processes import Exit, Launcher, SessionProcess, service_env, session_env
 from devtools.agentcore_local.runtimes import RuntimeSpec
 from devtools.agentcore_local.usage import Measured, live, usage_view
 from devtools.agentcore_local.wire import ServiceError, quota_exceeded, runtime_client_error
@@ -167,6 +167,8 @@ class SessionPool:
     ) -> None:
         self.settings = settings
         self.base_env = dict(base_env)
+        # Set once the data plane serves: the endpoint its sessions reach it at.
+        self.data_plane_url: str | None = None
         self.log_dir = Path(tempfile.mkdtemp(prefix="agentcore-local-"))
         self.launcher = Launcher(settings.start_mode, self.log_dir, settings.startup_timeout)
         self._live: dict[tuple[str, str], Session] = {}
@@ -224,7 +226,7 @@ class SessionPool:
         spec = session.spec
         t0 = time.monotonic()
         log = self.log_dir / f"{spec.name}-{len(self._all)}-{session.session_id[:40]}.log"
-        env = session_env(self.base_env, spec)
+        env = session_env(self.base_env, spec, service_env(spec, self.data_plane_url))
         try:
             session.process = self.launcher.start(spec, env, log)
             self._wait_healthy(session, t0 + self.settings.startup_timeout)

@@ -1,4 +1,4 @@
-"""DynamoDB helpers: numbers boto3 accepts, items to and from attribute values, one put-once."""
+"""DynamoDB helpers: numbers boto3 accepts, items to and from attribute values, conditional writes."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..core.errors import SinkWriteFailed
-from .errors import translate_errors
+from .errors import SINK_WRITES, Translation, error_code, translate_errors
 
-__all__ = ["dynamodb_value", "from_item", "put_once", "to_attribute", "to_item"]
+__all__ = [
+    "conditional_write",
+    "dynamodb_value",
+    "from_item",
+    "put_once",
+    "to_attribute",
+    "to_item",
+    "update_params",
+]
 
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
@@ -48,24 +56,64 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {name: _deserialize(value) for name, value in item.items()}
 
 
+def conditional_write(
+    client: Any,
+    operation: str,
+    table: str,
+    translation: Translation = SINK_WRITES,
+    resource: str | None = None,
+    **params: Any,
+) -> tuple[bool, dict[str, Any] | None]:
+    """Run one conditional PutItem or UpdateItem.
+
+    Returns (True, the attributes ReturnValues asked for, or None) when it landed, else (False, the item
+    as it is, or None when there is none); any other failure raises, translated.
+    """
+    with translate_errors("DynamoDB table", table, translation=translation):
+        try:
+            response = getattr(client, operation)(
+                TableName=table, ReturnValuesOnConditionCheckFailure="ALL_OLD", **params
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            old = exc.response.get("Item")
+            return False, from_item(old) if old else None
+    new = response.get("Attributes")
+    return True, from_item(new) if new else None
+
+
+def update_params(values: dict[str, Any], remove: tuple[str, ...] = ()) -> dict[str, Any]:
+    """UpdateItem's expression, names and values for SET (and REMOVE) of these attributes."""
+    names = {f"#s{i}": name for i, name in enumerate(values)}
+    names.update({f"#r{i}": name for i, name in enumerate(remove)})
+    expression = "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(values)))
+    if remove:
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+    return {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {f":s{i}": to_attribute(v) for i, v in enumerate(values.values())},
+    }
+
+
 def put_once(client: Any, table: str, item: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """Put the item unless its `id` exists; return (the stored item, whether this call stored it).
 
     One conditional write: concurrent or replayed puts of the same id store it exactly once, and the
     losers get the item that won (ReturnValuesOnConditionCheckFailure), not an error.
     """
-    try:
-        with translate_errors("DynamoDB table", table):
-            client.put_item(
-                TableName=table,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(id)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-    except SinkWriteFailed as exc:
-        cause = exc.__cause__
-        old = cause.response.get("Item") if isinstance(cause, ClientError) else None
-        if exc.details.get("aws_error_code") != "ConditionalCheckFailedException" or not old:
-            raise
-        return from_item(old), False
-    return item, True
+    landed, old = conditional_write(
+        client, "put_item", table, Item=to_item(item), ConditionExpression="attribute_not_exists(id)"
+    )
+    if landed:
+        return item, True
+    if old is None:
+        # The condition failed, yet DynamoDB returned no item: not a state a caller can act on.
+        raise SinkWriteFailed(
+            f"the write to DynamoDB table {table} failed (ConditionalCheckFailedException)",
+            service="DynamoDB table",
+            resource=table,
+            aws_error_code="ConditionalCheckFailedException",
+        )
+    return old, False

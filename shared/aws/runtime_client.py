@@ -1,4 +1,4 @@
-"""InvokeAgentRuntime from a caller (the step 5 Lambda): one call, the whole answer, one error table."""
+"""InvokeAgentRuntime (and StopRuntimeSession) from a caller: one call, the whole answer, one error table."""
 
 from __future__ import annotations
 
@@ -160,6 +160,30 @@ class AgentRuntime:
         if not answer.ok:
             return agent_error(answer.status, answer.body)
         return answer
+
+    def stop_session(self, session_id: str) -> bool:
+        """End a session (StopRuntimeSession); False when it had already ended or never existed.
+
+        Any other failure raises one of this module's errors (the session may still be running).
+        """
+        try:
+            self._client.stop_runtime_session(
+                agentRuntimeArn=self._arn, qualifier=self._qualifier, runtimeSessionId=session_id
+            )
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "ResourceNotFoundException":
+                # The documented answer for a session that is unknown or already terminated.
+                return False
+            kind, message, retry_after = SERVICE_ERRORS.get(
+                code, (RuntimeUnavailable, "the runtime failed; retry later", 2)
+            )
+            raise kind(message, retry_after=retry_after, aws_error_code=code) from exc
+        except (ReadTimeoutError, ConnectTimeoutError, BotocoreConnectionError) as exc:
+            raise RuntimeUnreachable("the runtime endpoint could not be reached") from exc
+        except ParamValidationError as exc:
+            raise ProxyMisconfigured("the caller built an invalid runtime request") from exc
+        return True
 
 
 def _read(response: dict[str, Any]) -> AgentAnswer:

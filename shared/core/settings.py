@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from .errors import ConfigurationError
 
 __all__ = [
+    "CallerSettings",
     "DynamoDbSettings",
+    "JobSettings",
     "ProxySettings",
     "RuntimeCallSettings",
     "S3Settings",
@@ -18,6 +20,7 @@ __all__ = [
     "int_setting",
     "log_level",
     "require",
+    "session_secret",
 ]
 
 SQS_QUEUE_URL = "SQS_QUEUE_URL"
@@ -37,6 +40,14 @@ DEFAULT_TTL_DAYS = 30
 MAX_TTL_DAYS = 36_500
 # The runtime's maximum session lifetime (8 h); a longer delay could never finish.
 MAX_DELAY_SECONDS = 28_800
+# Async jobs (step 4 and the step 5 proxy): the lease a running job renews, and the runtime's maxLifetime,
+# which both sides read so that a job that could never finish is refused before it starts.
+JOB_LEASE_SECONDS = "JOB_LEASE_SECONDS"
+RUNTIME_MAX_LIFETIME_SECONDS = "RUNTIME_MAX_LIFETIME_SECONDS"
+DEFAULT_JOB_LEASE_SECONDS = 30
+# The service's default maxLifetime; the Instances compute type allows up to 14 days.
+DEFAULT_MAX_LIFETIME_SECONDS = 28_800
+MAX_LIFETIME_LIMIT_SECONDS = 1_209_600
 
 
 def require(name: str, environ: Mapping[str, str] | None = None) -> str:
@@ -111,6 +122,33 @@ class DynamoDbSettings:
         )
 
 
+@dataclass(frozen=True)
+class JobSettings:
+    """How long a job's lease lasts, and how long its runtime session may live (its maxLifetime)."""
+
+    lease_seconds: int
+    max_lifetime: int
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        """How often a running job renews its lease: three times per lease."""
+        return self.lease_seconds / 3
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> JobSettings:
+        """Read JOB_LEASE_SECONDS (2 to 900) and RUNTIME_MAX_LIFETIME_SECONDS (the runtime's maxLifetime)."""
+        return cls(
+            lease_seconds=int_setting(JOB_LEASE_SECONDS, DEFAULT_JOB_LEASE_SECONDS, 2, 900, environ),
+            max_lifetime=int_setting(
+                RUNTIME_MAX_LIFETIME_SECONDS,
+                DEFAULT_MAX_LIFETIME_SECONDS,
+                1,
+                MAX_LIFETIME_LIMIT_SECONDS,
+                environ,
+            ),
+        )
+
+
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -130,6 +168,12 @@ RUNTIME_READ_TIMEOUT_SECONDS = "RUNTIME_READ_TIMEOUT_SECONDS"
 RUNTIME_CONNECT_TIMEOUT_SECONDS = "RUNTIME_CONNECT_TIMEOUT_SECONDS"
 RUNTIME_MAX_ATTEMPTS = "RUNTIME_MAX_ATTEMPTS"
 JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
+# Who the caller is (none: every caller is one tenant; api_key: API Gateway's apiKeyId; jwt: the
+# authorizer's sub claim), and the key the proxy derives runtime session ids with.
+CALLER_IDENTITY = "CALLER_IDENTITY"
+CALLER_IDENTITIES = ("none", "api_key", "jwt")
+SESSION_ID_SECRET = "SESSION_ID_SECRET"  # noqa: S105  # nosec B105: the variable's name, not a secret
+MIN_SESSION_SECRET_CHARS = 16
 # API Gateway's default integration timeout is 29 s: the runtime call's read timeout stays below it, so
 # the Lambda, not API Gateway, decides what the caller sees when the agent is slow.
 DEFAULT_RUNTIME_CONNECT_TIMEOUT = 2
@@ -198,3 +242,33 @@ def _arn_from_runtime_id(runtime_id: str, function_arn: str | None) -> str:
         )
     partition, region, account = parts[1], parts[3], parts[4]
     return f"arn:{partition}:bedrock-agentcore:{region}:{account}:runtime/{runtime_id}"
+
+
+@dataclass(frozen=True)
+class CallerSettings:
+    """How the step 5 proxy tells its callers apart."""
+
+    identity: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> CallerSettings:
+        """Read CALLER_IDENTITY: none (the default: every caller is one tenant), api_key or jwt."""
+        env = os.environ if environ is None else environ
+        identity = env.get(CALLER_IDENTITY, "").strip().lower() or "none"
+        if identity not in CALLER_IDENTITIES:
+            raise ConfigurationError(
+                f"{CALLER_IDENTITY} must be one of {', '.join(CALLER_IDENTITIES)}, got {identity!r}",
+                variable=CALLER_IDENTITY,
+            )
+        return cls(identity=identity)
+
+
+def session_secret(environ: Mapping[str, str] | None = None) -> bytes:
+    """Read SESSION_ID_SECRET, the key the proxy derives runtime session ids with (16 characters or more)."""
+    secret = require(SESSION_ID_SECRET, environ)
+    if len(secret) < MIN_SESSION_SECRET_CHARS:
+        raise ConfigurationError(
+            f"{SESSION_ID_SECRET} must be at least {MIN_SESSION_SECRET_CHARS} characters",
+            variable=SESSION_ID_SECRET,
+        )
+    return secret.encode("utf-8")

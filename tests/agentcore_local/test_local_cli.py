@@ -14,23 +14,26 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from queue import Empty, Queue
+
+import boto3
 
 from devtools.agentcore_local import runtime_arn
 from devtools.http import call, get_json
 from devtools.serve import free_port
 from devtools.steps import ROOT
-from tests.helpers import agentcore_client
+from tests.helpers import agentcore_client, wait_until
 
 DATA_PLANE_LINE = re.compile(r"^AgentCore data plane at (http://127\.0\.0\.1:\d+)$")
 
 
 @contextmanager
 def running(
-    args: list[str], until: list[re.Pattern[str]], timeout: float = 60
+    args: list[str], until: list[re.Pattern[str]], timeout: float = 60, env: dict[str, str] | None = None
 ) -> Iterator[tuple[list[str], list[re.Match[str]]]]:
     """Start `python <args>`, read its stdout until every pattern has matched a line; SIGTERM it after."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **(env or {})}
     process = subprocess.Popen(
         [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -142,3 +145,48 @@ def test_demo_step5_serve_runs_on_the_local_data_plane() -> None:
 
     assert status == 200 and body["data"]["result"] == 10
     assert "step4_dynamodb_sink-local" in table and "priced usage: 1 sessions" in table
+
+
+def test_demo_step5_serve_takes_api_keys_and_the_job_lease() -> None:
+    port, keys = free_port(), ["demo-key-a-0123456789abcdef", "demo-key-b-0123456789abcdef"]
+    args = [
+        "-m",
+        "devtools.demo_step5",
+        "--serve",
+        "--port",
+        str(port),
+        "--api-key",
+        keys[0],
+        "--api-key",
+        keys[1],
+    ]
+    until = [re.compile(r"^embedded AWS \(moto\) at (http://\S+); table (\S+)$"), DATA_PLANE_LINE]
+    base = f"http://127.0.0.1:{port}/prod"
+    with running(args, until, timeout=90, env={"JOB_LEASE_SECONDS": "7"}) as (_, found):
+        denied = call(f"{base}/jobs", {"prompt": {"a": 1, "b": 1}})
+        jobs = [call(f"{base}/jobs", {"prompt": {"a": 1, "b": 1}}, {"x-api-key": key})[2] for key in keys]
+        theirs = call(f"{base}/jobs/{jobs[0]['job_id']}", None, {"x-api-key": keys[1]}, method="GET")
+        mine = call(f"{base}/jobs/{jobs[0]['job_id']}", None, {"x-api-key": keys[0]}, method="GET")
+        dynamodb = boto3.client(
+            "dynamodb", endpoint_url=found[0][1], region_name="us-east-1",
+            aws_access_key_id="local", aws_secret_access_key="local",
+        )  # fmt: skip
+        key = {"id": {"S": f"job#{jobs[0]['job_id']}"}}
+
+        def finished() -> dict | None:
+            got = dynamodb.get_item(TableName=found[0][2], Key=key, ConsistentRead=True)["Item"]
+            return got if "finished_at" in got else None
+
+        record = wait_until(finished, timeout=10, what="the job's final record")
+
+    assert (denied[0], denied[2]) == (403, {"message": "Forbidden"})
+    assert all(job["status"] == "PENDING" for job in jobs) and jobs[0]["job_id"] != jobs[1]["job_id"]
+    # Each key is one caller: the other key's GET is the 404 of an unknown job.
+    assert (theirs[0], theirs[2]["error"]["code"], mine[0]) == (404, "NotFound", 200)
+    # The lease step 4 ran with (JOB_LEASE_SECONDS from the environment): set at the start, 7 s long (the
+    # job has no delay, so it finished before a heartbeat moved it).
+    started, lease = (
+        datetime.fromisoformat(record[name]["S"].replace("Z", "+00:00"))
+        for name in ("started_at", "lease_expires_at")
+    )
+    assert (lease - started).total_seconds() == 7

@@ -20,9 +20,10 @@ PAYLOAD = {"prompt": {"a": 2, "b": 3}}
 def step4(moto_server: EmbeddedAws) -> Iterator[tuple[AgentCoreLocal, str, Resources]]:
     """Step 4 on a data plane with a 1.5 s idle timeout (forked sessions, 1 s termination grace)."""
     res = moto_server.create_resources(f"lc{uuid.uuid4().hex[:10]}")
-    spec = folder_runtime(
-        f"step4_lifecycle_{uuid.uuid4().hex[:6]}", "4_dynamodb_sink", {**moto_server.env(), **res.env()}
-    )
+    # Without its ARN (OTEL_RESOURCE_ATTRIBUTES) step 4 cannot end its own session after a job: these
+    # tests watch the data plane reap a session whose /ping went back to Healthy, as it would any app's.
+    env = {**moto_server.env(), **res.env(), "OTEL_RESOURCE_ATTRIBUTES": ""}
+    spec = folder_runtime(f"step4_lifecycle_{uuid.uuid4().hex[:6]}", "4_dynamodb_sink", env)
     with AgentCoreLocal(
         [spec], start_mode="fork", idle_timeout=1.5, stop_grace=1.0, ping_interval=0.2
     ) as plane:

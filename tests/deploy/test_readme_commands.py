@@ -36,3 +36,13 @@ def test_make_targets_run_what_the_tests_run(target: str, expected: str) -> None
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert expected in dry
+
+
+@pytest.mark.parametrize(("step", "gets_it"), [("4_dynamodb_sink", True), ("1_compute_without_model", False)])
+def test_a_job_runtime_is_told_the_max_lifetime_it_is_deployed_with(step: str, gets_it: bool) -> None:
+    the_plan = plan(step, Placeholders(), max_lifetime=3600)
+
+    assert the_plan.configure[the_plan.configure.index("--max-lifetime") + 1] == "3600"
+    # Step 4 refuses a job its session could not finish: it reads the same figure (RUNTIME_MAX_LIFETIME_SECONDS).
+    assert ("RUNTIME_MAX_LIFETIME_SECONDS=3600" in the_plan.deploy) is gets_it
+    assert "RUNTIME_MAX_LIFETIME_SECONDS=3600" not in plan(step, Placeholders()).deploy

@@ -165,6 +165,11 @@ def test_roles_stack_grants_each_step_exactly_its_one_write(infra_aws, fifo) -> 
             # Async jobs: reads and state updates of job records only ("job#<id>" keys).
             "dynamodb:GetItem": [sinks["DynamoDbTableArn"]],
             "dynamodb:UpdateItem": [sinks["DynamoDbTableArn"]],
+            # A finished or cancelled job ends its own session: this runtime's sessions only.
+            "bedrock-agentcore:StopRuntimeSession": [
+                f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/step4_dynamodb_sink-*",
+                f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/step4_dynamodb_sink-*/runtime-endpoint/*",
+            ],
         },
     }
     job_keys_only = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["job#*"]}}

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,34 @@ def response_request_id(step: str, body: dict[str, Any]) -> str:
 
 def record_operand_a(step: str, record: dict[str, Any]) -> Any:
     return record["input_a"] if step == "4_dynamodb_sink" else record["input"]["a"]
+
+
+def step4_jobs_runtime(aws: EmbeddedAws, lease_seconds: int) -> Any:
+    """Step 4 on fresh resources with a short job lease, as a local runtime (and its table's name)."""
+    from devtools.agentcore_local import folder_runtime
+
+    env = {**step_env(aws, "4_dynamodb_sink"), "JOB_LEASE_SECONDS": str(lease_seconds)}
+    return folder_runtime(f"rel_step4_{os.getpid()}", "4_dynamodb_sink", env), env["DYNAMODB_TABLE_NAME"]
+
+
+def invoke_job(plane: Any, arn: str, payload: dict[str, Any], session: str | None = None) -> tuple[int, Any]:
+    """One InvokeAgentRuntime through the data plane, in its own new session unless one is given."""
+    status, _, body = plane.invoke(arn, payload, session or f"rel-job-{uuid.uuid4()}")
+    return status, body
+
+
+def wait_jobs(
+    plane: Any, arn: str, job_ids: list[str], done: Any, timeout: float, poller: str
+) -> dict[str, dict[str, Any]]:
+    """Read every job with `job_status` (one polling session) until `done(view)` holds for all of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        views = {job_id: invoke_job(plane, arn, {"job_status": job_id}, poller)[1] for job_id in job_ids}
+        if all(done(view) for view in views.values()):
+            return views
+        if time.monotonic() > deadline:
+            raise AssertionError(f"jobs not done after {timeout} s: {views}")
+        time.sleep(0.2)
 
 
 def restart_aws(aws: EmbeddedAws) -> None:

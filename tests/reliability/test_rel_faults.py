@@ -1,4 +1,5 @@
-"""Faults: the embedded AWS stops in the middle of a load and comes back; replays of a request id."""
+"""Faults: the embedded AWS stops in the middle of a load and comes back; the runtime stops in the middle of
+its jobs and comes back; replays of a request id."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from devtools.agentcore_local import AgentCoreLocal
 from devtools.serve import StepServer
 from devtools.steps import SINK_STEPS
 
@@ -18,12 +20,16 @@ from .conftest import (
     SqsCollector,
     assert_no_leak,
     collect,
+    ddb_records,
+    invoke_job,
     records_by_request_id,
     response_request_id,
     restart_aws,
     results_of,
+    step4_jobs_runtime,
     step_env,
     sum_requests,
+    wait_jobs,
 )
 
 FAULT_LOAD = 1_500
@@ -72,6 +78,60 @@ def test_emulator_outage_mid_load(aws, step):
     # The outage really happened in the middle of the load.
     assert ok > 0 and failed > 0, f"{ok} succeeded and {failed} failed: the outage missed the load"
     print(f"{step}: {ok} succeeded, {failed} failed with a 5xx envelope during the outage")
+
+
+JOB_LEASE = 5
+# Long enough to be mid-work at the outage (it comes within a second of the start), short to run again.
+LONG_DELAY = 4
+
+
+@pytest.mark.timeout(300)
+def test_runtime_outage_mid_job(aws):
+    # Step 4's jobs, some finished and some mid-work, when the whole runtime goes away (every session's
+    # process ends, as in a redeploy or an outage) and comes back: the finished ones stay as they were,
+    # the interrupted ones read JobLost within the lease, and resubmitting every key three times at once
+    # runs each interrupted job once more and never a finished one again.
+    spec, table = step4_jobs_runtime(aws, JOB_LEASE)
+    settings = {"start_mode": "fork", "idle_timeout": 5.0, "stop_grace": 1.0}
+    keys = {f"rel-{kind}-{n}-{uuid.uuid4()}": kind for kind in ("short", "long") for n in range(4)}
+
+    def body(key):
+        return {"prompt": {"a": len(key), "b": 1}, "mode": "async", "idempotency_key": key,
+                "delay_seconds": 0 if keys[key] == "short" else LONG_DELAY}  # fmt: skip
+
+    with AgentCoreLocal([spec], **settings) as before:
+        jobs = {key: invoke_job(before, spec.arn, body(key))[1]["job_id"] for key in keys}
+        poller = f"rel-poller-{uuid.uuid4()}"
+        at_outage = wait_jobs(before, spec.arn, list(jobs.values()),
+                              lambda v: v["status"] in ("SUCCEEDED", "RUNNING"), timeout=20, poller=poller)  # fmt: skip
+    # The outage: every session ended with the data plane (SIGTERM, SIGKILL after the grace).
+    with AgentCoreLocal([spec], **settings) as after:
+        poller = f"rel-poller-{uuid.uuid4()}"
+        seen = wait_jobs(after, spec.arn, list(jobs.values()), lambda v: v["status"] in ("SUCCEEDED", "FAILED"),
+                         timeout=JOB_LEASE + 10, poller=poller)  # fmt: skip
+        with ThreadPoolExecutor(24) as pool:
+            resubmitted = list(
+                pool.map(lambda key: (key, invoke_job(after, spec.arn, body(key))), list(keys) * 3)
+            )
+        done = wait_jobs(after, spec.arn, list(jobs.values()), lambda v: v["status"] == "SUCCEEDED",
+                         timeout=60, poller=poller)  # fmt: skip
+
+    for key, job_id in jobs.items():
+        # The short jobs had finished, the long ones were mid-work, when the runtime went away.
+        assert at_outage[job_id]["status"] == ("SUCCEEDED" if keys[key] == "short" else "RUNNING")
+        if keys[key] == "short":
+            assert (seen[job_id]["status"], done[job_id]["attempt"]) == ("SUCCEEDED", 1)
+        else:
+            assert (seen[job_id]["status"], seen[job_id]["error"]["code"]) == ("FAILED", "JobLost")
+            assert done[job_id]["attempt"] == 2
+    started = sorted((key, status) for key, (status, _) in resubmitted if status == 202)
+    assert started == sorted((key, 202) for key, kind in keys.items() if kind == "long")
+    assert all(status in (200, 202) for _, (status, _) in resubmitted)
+    assert {answer["job_id"] for key, (_, answer) in resubmitted} == set(jobs.values())
+    # What landed: one job record, one key item and exactly one result item per job, nothing else.
+    results = [r for r in ddb_records(aws, table) if r.get("operation") == "sum"]
+    assert sorted(r["id"] for r in results) == sorted(jobs.values())
+    assert len(ddb_records(aws, table)) == 3 * len(jobs)
 
 
 @pytest.mark.parametrize("step", SINK_STEPS)

@@ -67,7 +67,20 @@ def test_storable_problem(value: object, problem: str | None) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [0, 1, -1, 10**38 - 1, -(10**38) + 1, 10**38, -(10**38), 10**38 + 1, 10**39, 10**125, 10**126, 10**126 - 1],
+    [
+        0,
+        1,
+        -1,
+        10**38 - 1,
+        -(10**38) + 1,
+        10**38,
+        -(10**38),
+        10**38 + 1,
+        10**39,
+        10**125,
+        10**126,
+        10**126 - 1,
+    ],
 )
 def test_the_int_fast_path_agrees_with_the_decimal_rule(value: int) -> None:
     # Ints inside +-10**38 skip the Decimal work; the answer must be the one the general rule gives.

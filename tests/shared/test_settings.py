@@ -25,7 +25,13 @@ def test_dynamodb_defaults() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TTL_DAYS", "0"), ("TTL_DAYS", "x"), ("TTL_DAYS", "1.5"), ("DELAY_SECONDS", "-1"), ("DELAY_SECONDS", "28801")],
+    [
+        ("TTL_DAYS", "0"),
+        ("TTL_DAYS", "x"),
+        ("TTL_DAYS", "1.5"),
+        ("DELAY_SECONDS", "-1"),
+        ("DELAY_SECONDS", "28801"),
+    ],
 )
 def test_out_of_range_integers_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigurationError) as caught:

@@ -46,7 +46,9 @@ def test_sqs_fifo_replay_is_deduplicated(resources: Resources, aws_env: Embedded
 
 
 def test_s3_object_bytes_and_key(resources: Resources, aws_env: EmbeddedAws) -> None:
-    key = S3Writer(aws.client("s3"), resources.bucket, "agentcore-results").put(record(a=Decimal("0.1"), b=Decimal("0.2"), result=Decimal("0.3")))
+    key = S3Writer(aws.client("s3"), resources.bucket, "agentcore-results").put(
+        record(a=Decimal("0.1"), b=Decimal("0.2"), result=Decimal("0.3"))
+    )
     assert key == "agentcore-results/2026/01/02/req-1.json"
     obj = aws_env.client("s3").get_object(Bucket=resources.bucket, Key=key)
     assert obj["ContentType"] == "application/json"
@@ -69,7 +71,9 @@ def test_dynamodb_item_exact_numbers_and_ttl(resources: Resources, aws_env: Embe
     item = DynamoDbWriter(aws.client("dynamodb"), resources.table_name, 7).put(
         record(a=Decimal("0.1"), b=Decimal("0.2"), result=Decimal("0.3"))
     )
-    stored = aws_env.client("dynamodb").get_item(TableName=resources.table_name, Key={"id": {"S": "req-1"}})["Item"]
+    stored = aws_env.client("dynamodb").get_item(TableName=resources.table_name, Key={"id": {"S": "req-1"}})[
+        "Item"
+    ]
     assert stored == {
         "id": {"S": "req-1"},
         "timestamp": {"S": "2026-01-02T03:04:05.678Z"},
@@ -88,7 +92,9 @@ def test_dynamodb_item_exact_numbers_and_ttl(resources: Resources, aws_env: Embe
 def test_dynamodb_replay_returns_the_first_item(resources: Resources, aws_env: EmbeddedAws) -> None:
     writer = DynamoDbWriter(aws.client("dynamodb"), resources.table_name, 30)
     first = writer.put(record("r"))
-    later = SumRecord(a=5, b=3, result=8, request_id="r", session_id=None, timestamp=datetime.now(timezone.utc))
+    later = SumRecord(
+        a=5, b=3, result=8, request_id="r", session_id=None, timestamp=datetime.now(timezone.utc)
+    )
     again = writer.put(later)
     assert again["timestamp"] == first["timestamp"]
     assert aws_env.client("dynamodb").scan(TableName=resources.table_name)["Count"] == 1
@@ -108,7 +114,12 @@ def test_missing_resource_is_a_write_failure_naming_it(resources: Resources, mak
     with pytest.raises(SinkWriteFailed) as caught:
         getattr(writer, call)(record())
     assert "-gone" in caught.value.details["resource"]
-    assert caught.value.details["aws_error_code"] in {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NoSuchBucket", "ResourceNotFoundException"}
+    assert caught.value.details["aws_error_code"] in {
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+        "NoSuchBucket",
+        "ResourceNotFoundException",
+    }
 
 
 @pytest.mark.parametrize(
@@ -120,7 +131,9 @@ def test_missing_resource_is_a_write_failure_naming_it(resources: Resources, mak
     ],
     ids=["sqs", "s3", "dynamodb"],
 )
-def test_access_denied_and_throttling_are_translated(resources: Resources, service, operation, make_writer, call) -> None:
+def test_access_denied_and_throttling_are_translated(
+    resources: Resources, service, operation, make_writer, call
+) -> None:
     denied_client = aws.client(service)
     inject_aws_error(denied_client, operation, 403, "AccessDenied")
     with pytest.raises(SinkWriteFailed) as caught:
@@ -130,7 +143,11 @@ def test_access_denied_and_throttling_are_translated(resources: Resources, servi
 
     aws.reset_clients()
     throttled_client = aws.client(service)
-    code = "ProvisionedThroughputExceededException" if service == "dynamodb" else ("SlowDown" if service == "s3" else "ThrottlingException")
+    code = (
+        "ProvisionedThroughputExceededException"
+        if service == "dynamodb"
+        else ("SlowDown" if service == "s3" else "ThrottlingException")
+    )
     attempts = inject_aws_error(throttled_client, operation, 503 if service == "s3" else 400, code)
     with pytest.raises(SinkThrottled) as caught_throttle:
         getattr(make_writer(throttled_client, resources), call)(record())

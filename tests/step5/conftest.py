@@ -9,14 +9,25 @@ import pytest
 
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.emulator import EmbeddedAws, Resources
-from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, agent_app_runtime, lambda_proxy, step4_runtime
+from tests.step5.support import (
+    LOCAL_SETTINGS,
+    SESSION_SECRET,
+    STEP4_ARN,
+    agent_app_runtime,
+    lambda_proxy,
+    step4_runtime,
+)
 
 
 @pytest.fixture
 def lambda_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A Lambda-like environment with no real credentials and a fresh client per test."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "AGENT_RUNTIME_ID"):
+    for name in (
+        "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "AGENT_RUNTIME_ID",
+        "CALLER_IDENTITY", "JOB_LEASE_SECONDS", "RUNTIME_MAX_LIFETIME_SECONDS",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SESSION_ID_SECRET", SESSION_SECRET)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

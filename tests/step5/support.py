@@ -21,11 +21,23 @@ TEST_AGENT_ARN = runtime_arn("step5_test_agent-local")
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:agentcore-proxy"
 # The step 5 tests' data planes: forked sessions (fast cold starts), idle sessions reaped within seconds.
 LOCAL_SETTINGS = {"start_mode": "fork", "idle_timeout": 5.0, "stop_grace": 2.0}
+# The proxy's SESSION_ID_SECRET in these tests (a deployed stack's comes from Secrets Manager).
+SESSION_SECRET = "step5-tests-session-secret-0123456789"
 
 
-def step4_runtime(aws: EmbeddedAws, sinks: Resources) -> RuntimeSpec:
-    """Step 4 as the runtime the proxy invokes, pointed at the suite's moto and sinks."""
-    return folder_runtime(STEP4_ARN.rsplit("/", 1)[1], "4_dynamodb_sink", {**aws.env(), **sinks.env()})
+def runtime_session(given: str, caller: str | None = None) -> str:
+    """The runtime session id the proxy derives from a caller's X-Session-Id with the tests' secret."""
+    from shared.core.sessions import scoped_session_id
+
+    return scoped_session_id(SESSION_SECRET.encode(), caller, given)
+
+
+def step4_runtime(aws: EmbeddedAws, sinks: Resources, **job_settings: Any) -> RuntimeSpec:
+    """Step 4 as the runtime the proxy invokes (the demo's), pointed at the suite's moto and sinks."""
+    from devtools.demo_step5 import RUNTIME_ARN, step4_runtime
+
+    assert RUNTIME_ARN == STEP4_ARN
+    return step4_runtime(aws, sinks, **job_settings)
 
 
 def agent_app_runtime() -> RuntimeSpec:

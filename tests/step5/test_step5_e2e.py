@@ -10,10 +10,19 @@ import pytest
 from devtools import records
 from devtools.agentcore_local import AgentCoreLocal, runtime_arn
 from devtools.apigw import ApiGatewayProcess, LocalApiGateway
+from devtools.demo_step5 import lambda_environment
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.http import call
 from shared.core.settings import DEFAULT_RUNTIME_MAX_ATTEMPTS
-from tests.step5.support import LOCAL_SETTINGS, STEP4_ARN, TEST_AGENT_ARN, agent_app_runtime, lambda_proxy
+from tests.step5.support import (
+    LOCAL_SETTINGS,
+    SESSION_SECRET,
+    STEP4_ARN,
+    TEST_AGENT_ARN,
+    agent_app_runtime,
+    lambda_proxy,
+    runtime_session,
+)
 
 
 def dynamodb_item(aws: EmbeddedAws, sinks: Resources, item_id: str) -> dict[str, Any]:
@@ -25,11 +34,11 @@ def invocations_for(data_plane: AgentCoreLocal, session_id: str) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def front_process(aws: EmbeddedAws, data_plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
+def front_process(
+    aws: EmbeddedAws, sinks: Resources, data_plane: AgentCoreLocal
+) -> Iterator[ApiGatewayProcess]:
     """The proxy as its own process (like a Lambda container) with only a function's environment."""
-    env = {k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"}
-    env.update(data_plane.env())
-    env["AGENT_RUNTIME_ARN"] = STEP4_ARN
+    env = lambda_environment(aws, sinks, data_plane, session_secret=SESSION_SECRET)
     with ApiGatewayProcess(env=env) as front:
         yield front
 
@@ -56,12 +65,18 @@ def test_calculate_leaves_an_item_in_dynamodb(
     assert body["data"]["dynamodb_stored"] is True
     item = dynamodb_item(aws, sinks, body["data"]["item_id"])
     assert (item["input_a"], item["input_b"], item["result"]) == ("5", "5", "10")
-    # The session the proxy chose reached the agent and is stored with the item.
-    assert item["session_id"] == headers["X-Session-Id"]
-    [invocation] = invocations_for(data_plane, headers["X-Session-Id"])
+    # The one-off session the proxy opened reached the agent, is stored with the item, and was ended
+    # right after the answer: no session id to come back to, no session left idling.
+    assert "X-Session-Id" not in headers
+    assert item["session_id"].startswith(lambda_proxy.ONE_OFF_SESSION_PREFIX)
+    [invocation] = invocations_for(data_plane, item["session_id"])
     assert invocation.runtime_arn == STEP4_ARN
     assert invocation.qualifier == "DEFAULT"
     assert invocation.request_id == body["data"]["item_id"]
+    ended = data_plane.wait_ended(STEP4_ARN, item["session_id"], timeout=10)
+    assert ended["ended_reason"] == "stopped"
+    # Billed for about its cold start and one call, not for an idle timeout (5 s on this data plane).
+    assert 0 < ended["usage"]["session_seconds"] < LOCAL_SETTINGS["idle_timeout"]
 
 
 def test_decimals_arrive_exactly(
@@ -118,9 +133,11 @@ def test_callers_session_reaches_the_agent(front: str, data_plane: AgentCoreLoca
     for status, headers, body in (first, second):
         assert status == 200
         assert headers["X-Session-Id"] == session
-        assert body["data"]["session_id"] == session
+        # The agent sees the proxy's scoped id for this caller's session, the same both times.
+        assert body["data"]["session_id"] == runtime_session(session)
     assert first[2]["data"]["request_id"] != second[2]["data"]["request_id"]
-    assert len(invocations_for(data_plane, session)) == 2
+    assert len(invocations_for(data_plane, runtime_session(session))) == 2
+    assert invocations_for(data_plane, session) == []
 
 
 def test_sse_stream_is_assembled(front: str) -> None:
@@ -148,7 +165,7 @@ def test_agent_5xx_is_a_bad_gateway_without_its_text(front: str, data_plane: Age
     assert body["error"]["code"] == "AgentFailed"
     assert "secret internals" not in str(body)
     # botocore's standard mode retries a bare 500: the agent ran once per attempt.
-    assert len(invocations_for(data_plane, session)) == DEFAULT_RUNTIME_MAX_ATTEMPTS
+    assert len(invocations_for(data_plane, runtime_session(session))) == DEFAULT_RUNTIME_MAX_ATTEMPTS
 
 
 def test_slow_agent_is_504_and_runs_once(
@@ -164,7 +181,7 @@ def test_slow_agent_is_504_and_runs_once(
 
     assert status == 504
     assert body["error"]["code"] == "RuntimeTimeout"
-    assert len(invocations_for(data_plane, session)) == 1
+    assert len(invocations_for(data_plane, runtime_session(session))) == 1
 
 
 def test_throttling_after_retries_is_429_with_retry_after(front: str, data_plane: AgentCoreLocal) -> None:
@@ -176,7 +193,9 @@ def test_throttling_after_retries_is_429_with_retry_after(front: str, data_plane
     assert status == 429
     assert headers["Retry-After"] == "1"
     assert body["error"]["code"] == "Throttled"
-    assert [i.error_code for i in invocations_for(data_plane, session)] == ["ThrottlingException"] * 3
+    assert [i.error_code for i in invocations_for(data_plane, runtime_session(session))] == [
+        "ThrottlingException"
+    ] * 3
 
 
 def test_throttling_that_clears_within_retries_succeeds(front: str, data_plane: AgentCoreLocal) -> None:
@@ -187,7 +206,10 @@ def test_throttling_that_clears_within_retries_succeeds(front: str, data_plane: 
 
     assert status == 200
     assert body["data"]["sum"] == 2
-    assert [i.error_code for i in invocations_for(data_plane, session)] == ["ThrottlingException", None]
+    assert [i.error_code for i in invocations_for(data_plane, runtime_session(session))] == [
+        "ThrottlingException",
+        None,
+    ]
 
 
 def test_unknown_runtime_is_a_bad_gateway(front: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,6 +238,8 @@ def test_demo_rows_pass(aws: EmbeddedAws) -> None:
 
     rows = run_step5_demo(aws, aws.create_resources())
 
-    assert len(rows) == 3
+    assert len(rows) == 4
     assert all(row.ok for row in rows), rows
     assert "SUCCEEDED" in rows[2].response and "/jobs/" in rows[2].request
+    assert "job session stopped" in rows[2].landed
+    assert rows[3].response == "200 CANCELLED" and "DELETE" in rows[3].request

@@ -27,6 +27,7 @@ from tests.step5.support import (
     event,
     headers_of,
     lambda_proxy,
+    runtime_session,
     with_header,
 )
 
@@ -61,7 +62,31 @@ def stubber() -> Iterator[Stubber]:
         stub.assert_no_pending_responses()
 
 
-def expect_call(stubber: Stubber, response: dict[str, Any], payload: Any = ANY, session: Any = ANY) -> None:
+def expect_stop(stubber: Stubber, session: Any = ANY) -> None:
+    """The proxy ends the one-off session it opened (StopRuntimeSession), after the answer."""
+    stubber.add_response(
+        "stop_runtime_session",
+        {"runtimeSessionId": "s" * 40, "statusCode": 200},
+        {"agentRuntimeArn": STEP4_ARN, "qualifier": "DEFAULT", "runtimeSessionId": session},
+    )
+
+
+@pytest.fixture
+def sent() -> list[tuple[str, dict[str, Any]]]:
+    """(operation, parameters) of every runtime call the handler made, in order."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def capture(params: dict[str, Any], model: Any, **_: Any) -> None:
+        calls.append((model.name, dict(params)))
+
+    lambda_proxy.runtime_client().meta.events.register("provide-client-params.bedrock-agentcore.*", capture)
+    return calls
+
+
+def expect_call(
+    stubber: Stubber, response: dict[str, Any], payload: Any = ANY, session: Any = ANY, ends: bool = True
+) -> None:
+    """One InvokeAgentRuntime; then, for a request without X-Session-Id (`ends`), its session's stop."""
     stubber.add_response(
         "invoke_agent_runtime",
         response,
@@ -74,6 +99,8 @@ def expect_call(stubber: Stubber, response: dict[str, Any], payload: Any = ANY, 
             "payload": payload,
         },
     )
+    if ends:
+        expect_stop(stubber)
 
 
 def test_json_answer_is_wrapped_with_the_request_id(stubber: Stubber) -> None:
@@ -138,27 +165,118 @@ def test_sse_answer_is_assembled_from_data_lines(stubber: Stubber) -> None:
     assert body_of(response)["data"] == [{"partial": 1}, {"result": 3}, "plain text"]
 
 
-def test_generated_session_ids_are_valid_and_fresh(stubber: Stubber) -> None:
+def test_a_request_without_a_session_gets_a_fresh_one_ended_after_it(
+    stubber: Stubber, sent: list[tuple[str, dict[str, Any]]]
+) -> None:
     expect_call(stubber, ok_response(b"{}"))
     expect_call(stubber, ok_response(b"{}"))
 
-    first = headers_of(lambda_proxy.handler(event(), FakeContext()))["X-Session-Id"]
-    second = headers_of(lambda_proxy.handler(event(), FakeContext()))["X-Session-Id"]
+    responses = [lambda_proxy.handler(event(), FakeContext()) for _ in range(2)]
 
-    assert first != second
-    for session in (first, second):
-        assert 33 <= len(session) <= 256
-        assert lambda_proxy.SESSION_ID_RE.fullmatch(session)
+    assert [name for name, _ in sent] == ["InvokeAgentRuntime", "StopRuntimeSession"] * 2
+    invoked = [params["runtimeSessionId"] for name, params in sent if name == "InvokeAgentRuntime"]
+    stopped = [params["runtimeSessionId"] for name, params in sent if name == "StopRuntimeSession"]
+    # Each request its own session, and that very session ended after the answer.
+    assert invoked == stopped and invoked[0] != invoked[1]
+    for session, response in zip(invoked, responses, strict=True):
+        assert response["statusCode"] == 200
+        assert session.startswith(lambda_proxy.ONE_OFF_SESSION_PREFIX) and 33 <= len(session) <= 256
+        # An ended session is no session to come back to: none is offered.
+        assert "X-Session-Id" not in headers_of(response)
 
 
-def test_callers_session_id_is_kept(stubber: Stubber) -> None:
+def test_callers_session_id_is_scoped_and_kept(stubber: Stubber) -> None:
     session = "my-conversation-0123456789abcdef0123456789"
-    expect_call(stubber, ok_response(b"{}"), session=session)
+    # The runtime sees the proxy's keyed hash of (caller, id), never the id itself; nothing is stopped.
+    expect_call(stubber, ok_response(b"{}"), session=runtime_session(session), ends=False)
 
     response = lambda_proxy.handler(with_header(event(), "X-Session-Id", session), FakeContext())
 
     assert response["statusCode"] == 200
     assert headers_of(response)["X-Session-Id"] == session
+    assert runtime_session(session) != session and len(runtime_session(session)) <= 256
+
+
+def test_the_same_session_id_of_two_api_keys_is_two_runtime_sessions(
+    stubber: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLER_IDENTITY", "api_key")
+    session = "shared-name-0123456789abcdef0123456789abc"
+    keys = ("keyaaaaaa1", "keybbbbbb2", "keyaaaaaa1")
+    for key_id in keys:
+        expect_call(
+            stubber, ok_response(b"{}"), session=runtime_session(session, f"key:{key_id}"), ends=False
+        )
+
+    statuses = []
+    for key_id in keys:
+        evt = with_header(event(), "X-Session-Id", session)
+        evt["requestContext"]["identity"]["apiKeyId"] = key_id
+        statuses.append(lambda_proxy.handler(evt, FakeContext())["statusCode"])
+
+    assert statuses == [200, 200, 200]
+    # Stable per caller (the stub matched the first key's session twice), apart between callers.
+    assert runtime_session(session, "key:keyaaaaaa1") != runtime_session(session, "key:keybbbbbb2")
+
+
+@pytest.mark.parametrize(
+    ("identity", "context", "status", "code"),
+    [
+        # API Gateway answers unauthenticated requests itself; an event without the identity the API is
+        # configured for is a deployment error, refused rather than served as the shared tenant.
+        ("api_key", {}, 403, "CallerUnknown"),
+        ("jwt", {"authorizer": {"claims": {"email": "x@example.com"}}}, 403, "CallerUnknown"),
+        ("cognito", {}, 500, "ConfigurationError"),
+    ],
+)
+def test_a_caller_the_configuration_cannot_name_is_refused_before_any_call(
+    stubber: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
+    identity: str,
+    context: dict[str, Any],
+    status: int,
+    code: str,
+) -> None:
+    monkeypatch.setenv("CALLER_IDENTITY", identity)
+    evt = event()
+    evt["requestContext"].update(context)
+    evt["requestContext"]["identity"]["apiKeyId"] = None
+
+    response = lambda_proxy.handler(evt, FakeContext())
+
+    assert response["statusCode"] == status
+    assert body_of(response)["error"]["code"] == code
+
+
+def test_jwt_callers_are_their_sub_claim(stubber: Stubber, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLER_IDENTITY", "jwt")
+    session = "jwt-conversation-0123456789abcdef012345678"
+    claims = {"sub": "user-7", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool"}
+    caller = f"sub:{claims['iss']} {claims['sub']}"
+    expect_call(stubber, ok_response(b"{}"), session=runtime_session(session, caller), ends=False)
+    evt = with_header(event(), "X-Session-Id", session)
+    evt["requestContext"]["authorizer"] = {"claims": claims}
+
+    response = lambda_proxy.handler(evt, FakeContext())
+
+    assert response["statusCode"] == 200
+
+
+@pytest.mark.parametrize("secret", [None, "too-short"])
+def test_a_missing_or_weak_session_secret_is_named(
+    stubber: Stubber, monkeypatch: pytest.MonkeyPatch, secret: str | None
+) -> None:
+    if secret is None:
+        monkeypatch.delenv("SESSION_ID_SECRET")
+    else:
+        monkeypatch.setenv("SESSION_ID_SECRET", secret)
+    session = "my-conversation-0123456789abcdef0123456789"
+
+    response = lambda_proxy.handler(with_header(event(), "X-Session-Id", session), FakeContext())
+
+    assert response["statusCode"] == 500
+    error = body_of(response)["error"]
+    assert (error["code"], error["variable"]) == ("ConfigurationError", "SESSION_ID_SECRET")
 
 
 @pytest.mark.parametrize(
@@ -279,6 +397,8 @@ def test_runtime_errors_are_mapped_without_their_text(
         service_message="arn:aws:iam::123456789012:role/secret-role is not authorized",
         http_status_code=http_status,
     )
+    # Whatever the runtime answered, the one-off session is ended (a failed call may have started it).
+    expect_stop(stubber)
 
     response = lambda_proxy.handler(event(), FakeContext())
 
@@ -295,6 +415,7 @@ def test_agent_4xx_is_passed_through_with_its_body(stubber: Stubber) -> None:
         "invoke_agent_runtime", service_error_code="409", http_status_code=409,
         service_error_meta={"AgentBody": agent_body},
     )  # fmt: skip
+    expect_stop(stubber)
 
     response = lambda_proxy.handler(event(), FakeContext())
 
@@ -316,6 +437,7 @@ def test_agent_failures_without_an_envelope(
     stubber.add_client_error(
         "invoke_agent_runtime", service_error_code=str(agent_status), http_status_code=agent_status
     )
+    expect_stop(stubber)
 
     response = lambda_proxy.handler(event(), FakeContext())
 
@@ -344,13 +466,16 @@ def test_non_json_answer_is_a_bad_gateway(stubber: Stubber) -> None:
     assert body_of(response)["error"]["code"] == "AgentResponseInvalid"
 
 
-def install(recorder: SendFault) -> None:
-    recorder.install(lambda_proxy.runtime_client(), "InvokeAgentRuntime")
+def install(recorder: SendFault) -> SendFault:
+    """Answer InvokeAgentRuntime with the recorder, StopRuntimeSession with a 200 (counted too)."""
+    client = lambda_proxy.runtime_client()
+    recorder.install(client, "InvokeAgentRuntime")
+    return SendFault((200, {"Content-Type": "application/json"}, b"{}")).install(client, "StopRuntimeSession")
 
 
 def test_read_timeout_is_504_and_not_retried() -> None:
     recorder = SendFault(ReadTimeoutError(endpoint_url="https://runtime.local"))
-    install(recorder)
+    stops = install(recorder)
 
     response = lambda_proxy.handler(event(), FakeContext())
 
@@ -358,6 +483,8 @@ def test_read_timeout_is_504_and_not_retried() -> None:
     assert body_of(response)["error"]["code"] == "RuntimeTimeout"
     # A retry would run the agent again after API Gateway's clock is spent.
     assert recorder.attempts == 1
+    # Nobody waits for that agent any more: its one-off session (and the work in it) is ended.
+    assert stops.attempts == 1
 
 
 def test_connect_timeout_is_retried_then_502() -> None:

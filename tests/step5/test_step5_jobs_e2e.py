@@ -13,10 +13,10 @@ import pytest
 
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.apigw import ApiGatewayProcess
+from devtools.demo_step5 import lambda_environment
 from devtools.emulator import EmbeddedAws, Resources
 from devtools.http import call
 from devtools.records import dynamodb_item
-from shared.core.settings import JOBS_TABLE_NAME
 from tests.step5.support import STEP4_ARN
 
 POLL_TIMEOUT = 20.0
@@ -25,12 +25,7 @@ POLL_TIMEOUT = 20.0
 @pytest.fixture(scope="module")
 def jobs_front(aws: EmbeddedAws, sinks: Resources, data_plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
     """The proxy as a Lambda-like process: a function's environment plus local endpoints."""
-    env = {k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"}
-    env.update(data_plane.env())
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = aws.endpoint_url
-    env["AGENT_RUNTIME_ARN"] = STEP4_ARN
-    env[JOBS_TABLE_NAME] = sinks.table_name
-    with ApiGatewayProcess(env=env) as front:
+    with ApiGatewayProcess(env=lambda_environment(aws, sinks, data_plane)) as front:
         yield front
 
 
@@ -63,9 +58,13 @@ def test_job_submitted_polled_and_its_item_written(
     assert status == 202
     assert job["status"] == "PENDING" and job["input"] == {"a": 7, "b": 2}
     assert headers["Location"] == f"/jobs/{job['job_id']}"
+    # The job's runtime session is its own and internal: stored with the job, never handed out.
+    assert "X-Session-Id" not in headers
+    session = item(aws, sinks, f"job#{job['job_id']}")["session_id"]
+    assert session.startswith("apigw-job-")
     # The job's session is busy (HealthyBusy keeps its microVM) while the work runs.
-    assert data_plane.ping(STEP4_ARN, headers["X-Session-Id"])["status"] == "HealthyBusy"
-    [invocation] = [i for i in data_plane.invocations if i.session_id == headers["X-Session-Id"]]
+    assert data_plane.ping(STEP4_ARN, session)["status"] == "HealthyBusy"
+    [invocation] = [i for i in data_plane.invocations if i.session_id == session]
     assert invocation.runtime_arn == STEP4_ARN
     invoked = len(data_plane.invocations)
 
@@ -81,7 +80,10 @@ def test_job_submitted_polled_and_its_item_written(
     result = item(aws, sinks, done["item_id"])
     assert (result["input_a"], result["input_b"], result["result"]) == ("7", "2", "9")
     record = item(aws, sinks, f"job#{job['job_id']}")
-    assert (record["status"], record["session_id"]) == ("SUCCEEDED", headers["X-Session-Id"])
+    assert (record["status"], record["session_id"]) == ("SUCCEEDED", session)
+    # Its work done, the job ended its own session (StopRuntimeSession), billed no idle time after.
+    ended = data_plane.wait_ended(STEP4_ARN, session, timeout=10)
+    assert ended["ended_reason"] == "stopped" and ended["usage"]["session_seconds"] > 0
 
 
 def test_same_idempotency_key_gives_the_same_job_and_one_item(
@@ -95,8 +97,6 @@ def test_same_idempotency_key_gives_the_same_job_and_one_item(
     assert (first[0], second[0]) == (202, 200)
     assert first[2]["job_id"] == second[2]["job_id"]
     assert first[1]["Location"] == second[1]["Location"]
-    # Each request had its own fresh session; only the first started work.
-    assert first[1]["X-Session-Id"] != second[1]["X-Session-Id"]
     done = poll(jobs_front, first[1]["Location"])[-1]
     assert done["status"] == "SUCCEEDED" and done["result"] == 42
     assert done["idempotency_key"] == body["idempotency_key"]
@@ -155,7 +155,13 @@ def test_bad_job_request_is_refused_before_the_runtime(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("DELETE", "/jobs/abc"), ("GET", "/jobs"), ("POST", "/jobs/abc"), ("GET", "/jobs/a/b")],
+    [
+        ("PUT", "/jobs/abc"),
+        ("GET", "/jobs"),
+        ("POST", "/jobs/abc"),
+        ("GET", "/jobs/a/b"),
+        ("DELETE", "/jobs"),
+    ],
 )
 def test_undeclared_methods_and_paths_are_answered_by_api_gateway(
     jobs_front: ApiGatewayProcess, method: str, path: str
@@ -168,8 +174,8 @@ def test_undeclared_methods_and_paths_are_answered_by_api_gateway(
     assert answer == {"message": "Missing Authentication Token"}
 
 
-def test_preflight_for_a_job_allows_get(jobs_front: ApiGatewayProcess) -> None:
+def test_preflight_for_a_job_allows_get_and_delete(jobs_front: ApiGatewayProcess) -> None:
     status, headers, _ = call(f"{jobs_front.url}/jobs/abc", method="OPTIONS")
 
     assert status == 200
-    assert headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
+    assert headers["Access-Control-Allow-Methods"] == "DELETE,GET,OPTIONS"

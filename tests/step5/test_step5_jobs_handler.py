@@ -17,7 +17,7 @@ from devtools.emulator import EmbeddedAws, Resources
 from devtools.faults import inject_aws_error
 from devtools.serve import free_port
 from shared.aws import JobStore
-from shared.core.jobs import SUCCEEDED, NewJob, job_id_for, job_view
+from shared.core.jobs import SUCCEEDED, NewJob, job_from_item, job_view, new_job_id
 from shared.core.settings import JOBS_TABLE_NAME
 from tests.step5.support import STEP4_ARN, FakeContext, event, headers_of, lambda_proxy, with_header
 
@@ -85,6 +85,15 @@ def sent() -> list[dict[str, Any]]:
     return calls
 
 
+def expect_stop(stubber: Stubber, session: Any = ANY) -> None:
+    """The proxy ends the session it opened (StopRuntimeSession): the next call the stub expects."""
+    stubber.add_response(
+        "stop_runtime_session",
+        {"runtimeSessionId": "s" * 40, "statusCode": 200},
+        {"agentRuntimeArn": STEP4_ARN, "qualifier": "DEFAULT", "runtimeSessionId": session},
+    )
+
+
 def expect_invoke(stubber: Stubber, response: dict[str, Any], payload: Any = ANY) -> None:
     stubber.add_response(
         "invoke_agent_runtime",
@@ -119,8 +128,11 @@ def test_new_job_is_202_with_location_and_the_runtime_view(
     assert headers_of(response)["Location"] == f"/jobs/{view['job_id']}"
     assert "Location" in headers_of(response)["Access-Control-Expose-Headers"]
     assert headers_of(response)["X-Request-Id"] == REQUEST_ID
+    # The job's session is runtime-internal: not handed to the caller, and not stopped (its work runs
+    # there; the stub would refuse a StopRuntimeSession it was not told to expect).
+    assert "X-Session-Id" not in headers_of(response)
     [call] = sent
-    assert call["runtimeSessionId"] == headers_of(response)["X-Session-Id"]
+    assert call["runtimeSessionId"].startswith(lambda_proxy.JOB_SESSION_PREFIX)
 
 
 def test_each_job_gets_a_fresh_valid_session_and_callers_session_is_not_used(
@@ -150,6 +162,8 @@ def test_each_job_gets_a_fresh_valid_session_and_callers_session_is_not_used(
 def test_repeated_idempotency_key_passes_the_existing_job_through_as_200(stubber: Stubber) -> None:
     existing = pending_view(status="RUNNING", idempotency_key="order-17", started_at="2026-01-01T00:00:01Z")
     expect_invoke(stubber, runtime_answer(existing, 200))
+    # No work started in this request's fresh session: the proxy ends it.
+    expect_stop(stubber)
 
     response = lambda_proxy.handler(
         post_jobs({"prompt": {"a": 7, "b": 2}, "idempotency_key": "order-17"}), FakeContext()
@@ -233,6 +247,8 @@ def test_a_runtime_that_does_not_answer_with_a_job_is_a_bad_gateway(stubber: Stu
             "runtimeSessionId": "s" * 40,
         },
     )
+    if not (isinstance(answer, dict) and answer.get("status") == "PENDING"):
+        expect_stop(stubber)
 
     response = lambda_proxy.handler(post_jobs({"prompt": {"a": 7, "b": 2}}), FakeContext())
 
@@ -246,6 +262,7 @@ def test_agent_4xx_on_submit_is_passed_through(stubber: Stubber) -> None:
         "error": {"code": "InvalidInput", "message": "delay_seconds is too large", "field": "delay_seconds"}
     }
     expect_invoke(stubber, runtime_answer(agent, 400))
+    expect_stop(stubber)
 
     response = lambda_proxy.handler(post_jobs({"prompt": {"a": 7, "b": 2}}), FakeContext())
 
@@ -283,11 +300,13 @@ def store(aws: EmbeddedAws, table: str) -> JobStore:
     return JobStore(aws.client("dynamodb"), table, ttl_days=1)
 
 
-def new_job(store: JobStore, key: str | None = None) -> tuple[str, dict[str, Any]]:
-    job_id = job_id_for(str(uuid.uuid4()), key)
-    stored, created = store.create(
-        NewJob(job_id=job_id, a=7, b=2, request_id=str(uuid.uuid4()), session_id="s" * 40,
-               idempotency_key=key, delay_seconds=0)
+def new_job(
+    store: JobStore, key: str | None = None, caller: str | None = None, session: str = "s" * 40
+) -> tuple[str, dict[str, Any]]:
+    job_id = new_job_id()
+    stored, created = store.submit(
+        NewJob(job_id=job_id, a=7, b=2, request_id=str(uuid.uuid4()), session_id=session,
+               idempotency_key=key, delay_seconds=0, caller=caller)
     )  # fmt: skip
     assert created
     return job_id, stored
@@ -307,15 +326,17 @@ def test_get_reads_the_record_from_dynamodb_without_calling_the_runtime(
 
 
 def test_get_shows_the_result_of_a_finished_job(stubber: Stubber, store: JobStore) -> None:
-    job_id, _ = new_job(store)
-    store.transition(job_id, SUCCEEDED, result=9, result_item_id=job_id, finished_at="2026-01-01T00:00:09Z")
+    job_id, stored = new_job(store)
+    job = job_from_item(stored)
+    assert store.start(job)
+    assert store.finish(job, SUCCEEDED, result=9, result_item_id=job_id)
 
     response = lambda_proxy.handler(get_job_event(job_id), FakeContext())
 
     body = body_of(response)
     assert response["statusCode"] == 200
     assert (body["status"], body["result"], body["item_id"]) == ("SUCCEEDED", 9, job_id)
-    assert body["finished_at"] == "2026-01-01T00:00:09Z"
+    assert body["finished_at"] >= body["started_at"] >= body["created_at"]
 
 
 def test_unknown_job_is_404_with_the_shared_envelope(stubber: Stubber, table: str) -> None:
@@ -338,6 +359,27 @@ def test_a_result_item_is_not_readable_as_a_job(stubber: Stubber, store: JobStor
     response = lambda_proxy.handler(get_job_event(item_id), FakeContext())
 
     assert response["statusCode"] == 404
+
+
+@pytest.mark.parametrize(("where", "stopped"), [("here", False), ("elsewhere", True), ("unknown", False)])
+def test_a_pending_job_answered_with_200_is_looked_up_before_its_session_is_ended(
+    stubber: Stubber, store: JobStore, monkeypatch: pytest.MonkeyPatch, where: str, stopped: bool
+) -> None:
+    # A 200 with a PENDING job: another submission's job of a moment ago, or this one's if the service does
+    # not relay the container's 202 (undocumented). The record's session decides; the stub refuses a stop
+    # it was not told to expect, and insists on one it was.
+    session = "apigw-job-" + "h" * 36
+    monkeypatch.setattr(lambda_proxy, "fresh_session_id", lambda prefix: session)
+    _, stored = new_job(store, session=session if where == "here" else "apigw-job-" + "e" * 36)
+    answered = job_view(stored) if where != "unknown" else pending_view(new_job_id())
+    expect_invoke(stubber, runtime_answer(json.loads(json.dumps(answered)), 200))
+    if stopped:
+        expect_stop(stubber, session)
+
+    response = lambda_proxy.handler(post_jobs({"prompt": {"a": 7, "b": 2}}), FakeContext())
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["status"] == "PENDING"
 
 
 @pytest.mark.parametrize("job_id", ["has space", "x" * 129, "job#abc", "a/b", "é" * 3, "", None])
@@ -420,11 +462,11 @@ def test_jobs_client_is_built_once_with_an_explicit_config(table: str) -> None:
 
 @pytest.mark.parametrize("params", [None, {}, {"id": ""}])
 def test_post_to_a_job_without_its_id_is_405_not_a_new_job(stubber: Stubber, params: Any) -> None:
-    # API Gateway matched GET-only /jobs/{id}: an empty id must not make the path read as POST /jobs.
+    # API Gateway matched /jobs/{id} (GET, DELETE): an empty id must not make the path read as POST /jobs.
     evt = event(resource="/jobs/{id}", path="/jobs/", pathParameters=params)
 
     response = lambda_proxy.handler(evt, FakeContext())
 
     assert response["statusCode"] == 405
     assert body_of(response)["error"]["code"] == "MethodNotAllowed"
-    assert headers_of(response)["Allow"] == "GET"
+    assert headers_of(response)["Allow"] == "DELETE, GET"

@@ -30,7 +30,9 @@ sys.meta_path.insert(0, OnlyTheLambdaPackage())
 sys.path.insert(0, sys.argv[2])
 import lambda_proxy
 from shared.apigw import routes
-assert set(routes(lambda_proxy.app)) == {("POST", "/calculate"), ("POST", "/jobs"), ("GET", "/jobs/{id}")}
+assert set(routes(lambda_proxy.app)) == {
+    ("POST", "/calculate"), ("POST", "/jobs"), ("GET", "/jobs/{id}"), ("DELETE", "/jobs/{id}")
+}
 for name in sys.modules:
     assert name.split(".")[0] not in ("pydantic", "bedrock_agentcore", "starlette"), name
 """

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from devtools.apigw import LocalApiGateway
+from devtools.apigw_auth import api_key_id, local_token
 from devtools.http import call
 
 
@@ -135,6 +136,54 @@ def test_api_key_is_required_when_configured() -> None:
     assert (denied, body) == (403, {"message": "Forbidden"})
     assert allowed == 201
     assert len(recorder.events) == 1
+
+
+def test_each_api_key_is_a_caller_of_its_own() -> None:
+    recorder = Recorder()
+    keys = ["alpha-key-" + "a" * 20, "beta-key-" + "b" * 21]
+    with LocalApiGateway(recorder, api_keys=keys) as gw:
+        answers = [call(f"{gw.url}/calculate", {}, {"x-api-key": key})[0] for key in keys]
+        denied = call(f"{gw.url}/calculate", {}, {"x-api-key": "gamma-key-" + "c" * 20})
+
+    assert answers == [201, 201]
+    assert denied[0] == 403 and denied[2] == {"message": "Forbidden"}
+    identities = [event["requestContext"]["identity"] for event in recorder.events]
+    assert [i["apiKeyId"] for i in identities] == [api_key_id(key) for key in keys]
+    assert [i["apiKey"] for i in identities] == keys
+    assert api_key_id(keys[0]) != api_key_id(keys[1]) and len(api_key_id(keys[0])) == 10
+
+
+@pytest.mark.parametrize("prefix", ["", "Bearer "])
+def test_jwt_mode_passes_the_claims_of_an_unsigned_local_token(prefix: str) -> None:
+    recorder = Recorder()
+    token = local_token({"sub": "user-1", "iss": "https://issuer.local", "exp": int(time.time()) + 600})
+    with LocalApiGateway(recorder, jwt=True) as gw:
+        status, _, _ = call(f"{gw.url}/calculate", {}, {"Authorization": prefix + token})
+
+    assert status == 201
+    claims = recorder.events[0]["requestContext"]["authorizer"]["claims"]
+    # As a Cognito authorizer hands them over: every claim a string.
+    assert (claims["sub"], claims["iss"]) == ("user-1", "https://issuer.local")
+    assert isinstance(claims["exp"], str)
+
+
+@pytest.mark.parametrize(
+    ("authorization", "message"),
+    [
+        (None, "Unauthorized"),
+        ("not-a-token", "Unauthorized"),
+        (local_token({"iss": "no-sub"}), "Unauthorized"),
+        (local_token({"sub": "user-1", "exp": 1}), "The incoming token has expired"),
+    ],
+)
+def test_jwt_mode_refuses_requests_without_a_usable_token(authorization: str | None, message: str) -> None:
+    recorder = Recorder()
+    headers = {"Authorization": authorization} if authorization else {}
+    with LocalApiGateway(recorder, jwt=True) as gw:
+        status, _, body = call(f"{gw.url}/calculate", {}, headers)
+
+    assert (status, body) == (401, {"message": message})
+    assert recorder.events == []
 
 
 def test_integration_timeout_is_504() -> None:

@@ -80,7 +80,9 @@ def test_function_runtime_architecture_and_timeouts(sam: dict[str, Any]) -> None
     assert read <= DEFAULT_RUNTIME_READ_TIMEOUT
 
 
-def test_function_may_invoke_the_one_runtime_and_read_job_records_only(sam: dict[str, Any]) -> None:
+def test_function_may_invoke_and_end_sessions_of_the_one_runtime_and_touch_job_records_only(
+    sam: dict[str, Any],
+) -> None:
     cfn = translated(sam)
     role_name = only(cfn, "AWS::Lambda::Function")["Role"]["Fn::GetAtt"][0]
     role = cfn["Resources"][role_name]["Properties"]
@@ -93,11 +95,26 @@ def test_function_may_invoke_the_one_runtime_and_read_job_records_only(sam: dict
             "Resource": [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}],
         },
         {
+            # Sessions it opened for one request, a cancelled job's: of the same one runtime only.
+            "Sid": "EndSessions",
+            "Effect": "Allow",
+            "Action": "bedrock-agentcore:StopRuntimeSession",
+            "Resource": [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}],
+        },
+        {
             "Sid": "ReadJobRecords",
             "Effect": "Allow",
             "Action": "dynamodb:GetItem",
             "Resource": {"Fn::ImportValue": {"Fn::Sub": "${SinksStackName}-DynamoDbTableArn"}},
             # The proxy reads "job#<id>" items only, never the result items sharing the table.
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [JOB_KEY_PREFIX + "*"]}},
+        },
+        {
+            # DELETE /jobs/{id}: the one conditional update that cancels, on job items only.
+            "Sid": "CancelJobRecords",
+            "Effect": "Allow",
+            "Action": "dynamodb:UpdateItem",
+            "Resource": {"Fn::ImportValue": {"Fn::Sub": "${SinksStackName}-DynamoDbTableArn"}},
             "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [JOB_KEY_PREFIX + "*"]}},
         },
     ]
@@ -152,7 +169,9 @@ def test_jobs_table_comes_from_the_sinks_stack(sam: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("key_required", [True, False])
-@pytest.mark.parametrize(("path", "method"), [("/jobs", "post"), ("/jobs/{id}", "get")])
+@pytest.mark.parametrize(
+    ("path", "method"), [("/jobs", "post"), ("/jobs/{id}", "get"), ("/jobs/{id}", "delete")]
+)
 def test_job_routes_are_proxied_like_calculate(
     sam: dict[str, Any], key_required: bool, path: str, method: str
 ) -> None:
@@ -170,6 +189,7 @@ def test_job_routes_are_proxied_like_calculate(
     ]["method.response.header.Access-Control-Allow-Methods"]
     assert method.upper() in methods
     if path == "/jobs/{id}":
+        assert set(item) == {"get", "delete", "options"}
         assert item[method]["parameters"] == [
             {"name": "id", "in": "path", "required": True, "type": "string"}
         ]
@@ -199,3 +219,44 @@ def test_outputs_give_the_jobs_url(sam: dict[str, Any]) -> None:
     outputs = translated(sam)["Outputs"]
 
     assert outputs["JobsUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/jobs")
+
+
+def test_callers_are_api_keys_when_keys_are_required(sam: dict[str, Any]) -> None:
+    cfn = translated(sam)
+    env = only(cfn, "AWS::Lambda::Function")["Environment"]["Variables"]
+
+    # CloudFormation picks the branch: each API key one caller, or every caller one tenant.
+    assert env["CALLER_IDENTITY"] == {"Fn::If": ["ApiKeyRequired", "api_key", "none"]}
+    assert cfn["Conditions"]["ApiKeyRequired"] == {"Fn::Equals": [{"Ref": "RequireApiKey"}, "true"]}
+
+
+def test_session_secret_is_generated_and_resolved_never_a_parameter(sam: dict[str, Any]) -> None:
+    cfn = translated(sam)
+    env = only(cfn, "AWS::Lambda::Function")["Environment"]["Variables"]
+    secret = only(cfn, "AWS::SecretsManager::Secret")
+
+    assert env["SESSION_ID_SECRET"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${SessionIdSecret}:SecretString}}"
+    }
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    assert not any("secret" in name.lower() for name in sam["Parameters"])
+
+
+def test_max_lifetime_is_one_setting_for_both_sides(sam: dict[str, Any]) -> None:
+    from shared.core.settings import DEFAULT_MAX_LIFETIME_SECONDS, RUNTIME_MAX_LIFETIME_SECONDS
+
+    env = only(translated(sam), "AWS::Lambda::Function")["Environment"]["Variables"]
+    parameter = sam["Parameters"]["RuntimeMaxLifetimeSeconds"]
+
+    assert env[RUNTIME_MAX_LIFETIME_SECONDS] == {"Ref": "RuntimeMaxLifetimeSeconds"}
+    assert parameter["Default"] == DEFAULT_MAX_LIFETIME_SECONDS
+    assert (parameter["MinValue"], parameter["MaxValue"]) == (60, 1_209_600)
+
+
+def test_cors_preflight_allows_delete_on_a_job(sam: dict[str, Any]) -> None:
+    item = paths(translated(sam), False, "/jobs/{id}")
+    methods = item["options"]["x-amazon-apigateway-integration"]["responses"]["default"][
+        "responseParameters"
+    ]["method.response.header.Access-Control-Allow-Methods"]
+
+    assert "DELETE" in methods and "GET" in methods

@@ -11,6 +11,7 @@ from botocore.awsrequest import AWSResponse
 
 from devtools.emulator import EmbeddedAws, Resources
 from shared import aws
+from shared.core.jobs import key_item_id
 from tests.helpers import load_step, step_client
 
 STEP = "4_dynamodb_sink"
@@ -157,7 +158,10 @@ def test_idempotency_key_starts_the_work_once_under_concurrency(resources, aws_e
     again = submit(client, idempotency_key=key)
     assert again.status_code == 200 and again.json()["status"] == "SUCCEEDED"
     wait_idle(client)
-    assert len(items(aws_env, resources)) == 2
+    stored = items(aws_env, resources)
+    # One job record, the one item that maps the key to it, one result item: nothing more.
+    assert sorted(stored) == sorted([f"job#{done['job_id']}", key_item_id(None, key), done["item_id"]])
+    assert stored[key_item_id(None, key)]["job_id"] == {"S": done["job_id"]}
 
 
 @pytest.mark.parametrize(
@@ -232,3 +236,123 @@ def test_storable_numbers_with_many_trailing_zeros_work_as_jobs(a, b, result, re
     done = wait_for(client, response.json()["job_id"])
     assert done["status"] == "SUCCEEDED" and done["result"] == result
     wait_idle(client)
+
+
+# Leases, cancellation and callers on the runtime side (the same shared code the proxy uses).
+
+
+def test_cancel_stops_a_running_job_before_it_writes(resources, aws_env, monkeypatch) -> None:
+    monkeypatch.setenv("JOB_LEASE_SECONDS", "3")  # the worker looks every second
+    client = step_client(STEP)
+    job = submit(client, delay_seconds=30).json()
+    wait_for(client, job["job_id"], statuses=("RUNNING",))
+
+    cancelled = client.post("/invocations", json={"cancel_job": job["job_id"]})
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "CANCELLED"
+    # The worker sees it at its next heartbeat and stops waiting: the session is idle again.
+    wait_idle(client, timeout=5)
+    stored = items(aws_env, resources)
+    assert list(stored) == ["job#" + job["job_id"]], "no result item: the work stopped before its write"
+    assert stored["job#" + job["job_id"]]["status"] == {"S": "CANCELLED"}
+    assert wait_for(client, job["job_id"], statuses=("CANCELLED",))["status"] == "CANCELLED"
+
+
+@pytest.mark.parametrize("job_id", ["finished", "unknown"])
+def test_cancelling_a_finished_or_unknown_job(job_id, resources, aws_env) -> None:
+    client = step_client(STEP)
+    if job_id == "finished":
+        job_id = submit(client).json()["job_id"]
+        wait_for(client, job_id)
+        wait_idle(client)
+    else:
+        job_id = "00000000-0000-4000-8000-000000000000"
+
+    response = client.post("/invocations", json={"cancel_job": job_id})
+
+    error = response.json()["error"]
+    if job_id == "00000000-0000-4000-8000-000000000000":
+        assert (response.status_code, error["code"], error["field"]) == (404, "NotFound", "cancel_job")
+    else:
+        assert (response.status_code, error["code"], error["status"]) == (409, "JobFinished", "SUCCEEDED")
+        assert "already finished" in error["message"]
+        assert items(aws_env, resources)["job#" + job_id]["status"] == {"S": "SUCCEEDED"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"cancel_job": ""}, "cancel_job"),
+        ({"cancel_job": "a/b"}, "cancel_job"),
+        ({"cancel_job": "abc", "prompt": {"a": 1, "b": 2}}, "prompt"),
+        ({"job_status": "abc", "caller": 7}, "caller"),
+    ],
+)
+def test_bad_cancel_and_status_requests(payload, field, resources, aws_env) -> None:
+    response = step_client(STEP).post("/invocations", json=payload)
+
+    assert response.status_code == 400 and response.json()["error"]["field"] == field
+    assert items(aws_env, resources) == {}
+
+
+def test_callers_named_by_the_front_are_kept_apart(resources, aws_env) -> None:
+    client = step_client(STEP)
+    key = f"order-{uuid.uuid4()}"
+
+    mine = submit(client, idempotency_key=key, caller="key:a").json()
+    theirs = submit(client, idempotency_key=key, caller="key:b").json()
+    wait_idle(client)
+
+    assert mine["job_id"] != theirs["job_id"]
+    for job, owner, other in ((mine, "key:a", "key:b"), (theirs, "key:b", "key:a")):
+        assert (
+            client.post("/invocations", json={"job_status": job["job_id"], "caller": owner}).status_code
+            == 200
+        )
+        for stranger in ({"caller": other}, {}):
+            for ask in ("job_status", "cancel_job"):
+                answer = client.post("/invocations", json={ask: job["job_id"], **stranger})
+                assert answer.status_code == 404 and answer.json()["error"]["code"] == "NotFound"
+    stored = items(aws_env, resources)
+    assert {stored["job#" + j["job_id"]]["caller"]["S"] for j in (mine, theirs)} == {"key:a", "key:b"}
+
+
+def test_a_job_its_session_cannot_finish_is_refused(resources, aws_env, monkeypatch) -> None:
+    monkeypatch.setenv("RUNTIME_MAX_LIFETIME_SECONDS", "60")
+
+    response = submit(step_client(STEP), delay_seconds=55)
+
+    error = response.json()["error"]
+    assert (response.status_code, error["code"], error["field"]) == (400, "InvalidInput", "delay_seconds")
+    assert "maxLifetime 60 s" in error["message"]
+    assert items(aws_env, resources) == {}
+
+
+def test_a_lost_job_reads_as_job_lost_and_runs_again_once(resources, aws_env, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from shared.aws import JobStore
+    from shared.core.jobs import NewJob, new_job_id
+    from shared.core.records import utc_now
+
+    # A session that stored the PENDING record and died before the work started, an hour ago.
+    key = f"order-{uuid.uuid4()}"
+    store = JobStore(aws_env.client("dynamodb"), resources.table_name, lease_seconds=3)
+    lost, _ = store.submit(
+        NewJob(job_id=new_job_id(), a=40, b=2, request_id="r-1", session_id=None, idempotency_key=key,
+               delay_seconds=0),
+        now=utc_now() - timedelta(hours=1),
+    )  # fmt: skip
+    client = step_client(STEP)
+
+    seen = client.post("/invocations", json={"job_status": lost["job_id"]}).json()
+    again = [submit(client, idempotency_key=key) for _ in range(3)]
+
+    assert (seen["status"], seen["error"]["code"]) == ("FAILED", "JobLost")
+    assert [a.status_code for a in again] == [202, 200, 200]
+    assert {a.json()["job_id"] for a in again} == {lost["job_id"]}
+    done = wait_for(client, lost["job_id"])
+    assert (done["status"], done["result"], done["attempt"]) == ("SUCCEEDED", 42, 2)
+    wait_idle(client)
+    stored = items(aws_env, resources)
+    assert sorted(stored) == sorted(["job#" + lost["job_id"], key_item_id(None, key), done["item_id"]])
