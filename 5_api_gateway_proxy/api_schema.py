@@ -84,8 +84,10 @@ def _errors(*statuses, overrides=None):
     return {status: _json({"anyOf": [_ERROR, _GATEWAY]}, described[status]) for status in statuses}
 
 
-def _body(schema):
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+def _body(schema, example):
+    # The example is documentation, and the request a fuzzer sends first (a valid one, whatever it generates).
+    media = {"schema": schema, "example": example}
+    return {"requestBody": {"required": True, "content": {"application/json": media}}}
 
 
 CALCULATE = {
@@ -107,7 +109,8 @@ CALCULATE = {
         **_errors(400, 401, 403, 404, 409, 413, 415, 429, 500, 502, 503, 504),
     },
     "openapi_extensions": _body(
-        {"type": "object", "required": ["prompt"], "properties": {"prompt": _PROMPT}}
+        {"type": "object", "required": ["prompt"], "properties": {"prompt": _PROMPT}},
+        {"prompt": {"a": 1, "b": 2}},
     ),
 }
 
@@ -134,7 +137,8 @@ SUBMIT_JOB = {
                 "delay_seconds": {"type": "integer", "minimum": 0, "maximum": 28_800},
                 "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 256},
             },
-        }
+        },
+        {"prompt": {"a": 1, "b": 2}, "mode": "async", "idempotency_key": "order-1"},
     ),
 }
 
