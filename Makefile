@@ -21,6 +21,7 @@ help:
 	@echo "make bench                benchmarks (ratios against floors measured in the same run)"
 	@echo "make cost                 monthly cost on Lambda vs AgentCore from REPORT lines (REPORTS=, COST_ARGS=)"
 	@echo "make images               redraw images/arch-*.png (needs graphviz's dot on PATH)"
+	@echo "make lint / make format    ruff (lint, format), mypy and the import contracts / fix what ruff can"
 
 # .venv/sam: aws-sam-cli pins an older boto3 than the project, so it gets a venv of its own (the `sam` group
 # of pyproject.toml; pip >= 25.1 installs dependency groups). .venv/wheelhouse: aarch64 wheels of every
