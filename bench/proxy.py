@@ -36,7 +36,7 @@ from .report import Section, Spread, Target
 from .servers import ROOT
 
 TITLE = "6. Step 5 proxy cost per request (runtime call stubbed) vs a naive proxy"
-EVENT = ROOT / "tests" / "step5" / "events" / "calculate_post.json"
+EVENT = ROOT / "tests" / "steps" / "step5" / "events" / "calculate_post.json"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 RUNTIME_ARN = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/step4_dynamodb_sink-AbCd012345"

@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: an embedded AWS over HTTP, unique resources, step apps."""
+"""Fixtures shared by the whole suite: an embedded AWS over HTTP (one per session, or one per module that
+its tests may stop), unique resources, the AWS_LAMBDA_* variables put back."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ except ImportError:  # pytest 8 derives it from the item's name, which is right
 
 from devtools.emulator import EmbeddedAws, Resources
 from shared import aws
+from tests.helpers import LAMBDA_VARIABLES
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -63,6 +65,13 @@ def moto_server() -> Iterator[EmbeddedAws]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def module_aws() -> Iterator[EmbeddedAws]:
+    """One embedded AWS (moto's server on a loopback port) per test module, which its tests may stop."""
+    with EmbeddedAws(region="us-east-1") as emulator:
+        yield emulator
+
+
 @pytest.fixture
 def aws_env(moto_server: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> EmbeddedAws:
     """Point this process's boto3 at the embedded AWS through the standard variables."""
@@ -78,3 +87,15 @@ def resources(aws_env: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> Resource
     for name, value in res.env().items():
         monkeypatch.setenv(name, value)
     return res
+
+
+@pytest.fixture
+def lambda_env_restored() -> Iterator[None]:
+    """Remove the AWS_LAMBDA_* variables the Lambda adapter exported during the test."""
+    before = {name: os.environ.get(name) for name in LAMBDA_VARIABLES}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -1,20 +1,48 @@
-"""Helpers for the tests: load a step's app, talk to it, read what its sink holds."""
+"""Helpers for the tests: load a step's app, talk to it, read what its sink holds; the reliability
+profile's volumes, the generated JSON the fuzz tests share, and what no response may leak."""
 
 from __future__ import annotations
 
+import os
+import re
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from devtools.modules import load_module
 from devtools.steps import PLAIN_STEPS, ROOT, SINK_STEPS
+from shared.agentcore import lambda_adapter
 
 # The steps every HTTP-level test serves (steps 1-4; step 0 needs a model, step 5 is a Lambda).
 ALL_STEPS = PLAIN_STEPS
-__all__ = ["ALL_STEPS", "SINK_STEPS", "agentcore_client", "load_step", "step_client", "wait_until"]
+__all__ = [
+    "ALL_STEPS",
+    "FUZZ_EXAMPLES",
+    "HEAVY",
+    "JSON_VALUES",
+    "LAMBDA_VARIABLES",
+    "NUMBER_TEXT",
+    "ROOT",
+    "SINK_STEPS",
+    "agentcore_client",
+    "assert_no_leak",
+    "load_step",
+    "step_client",
+    "wait_until",
+]
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+# What the Lambda adapter exports for the handler, as Lambda's runtime does.
+LAMBDA_VARIABLES = (
+    lambda_adapter.AWS_LAMBDA_FUNCTION_NAME,
+    lambda_adapter.AWS_LAMBDA_FUNCTION_VERSION,
+    lambda_adapter.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    lambda_adapter.AWS_LAMBDA_LOG_GROUP_NAME,
+    lambda_adapter.AWS_LAMBDA_LOG_STREAM_NAME,
+)
 
 
 def load_step(step: str) -> ModuleType:
@@ -54,3 +82,57 @@ def wait_until(check: Any, timeout: float, what: str, every: float = 0.05) -> An
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not after {timeout} s")
         time.sleep(every)
+
+
+# The default profile runs in `make test`; RELIABILITY_PROFILE=heavy multiplies the volumes.
+HEAVY = os.environ.get("RELIABILITY_PROFILE", "").strip().lower() == "heavy"
+FUZZ_EXAMPLES = 5_000 if HEAVY else 1_000
+
+# JSON number literals, including the edges: huge and tiny exponents, long digit strings, -0.
+NUMBER_TEXT = st.one_of(
+    st.from_regex(r"\A-?(0|[1-9][0-9]{0,45})(\.[0-9]{1,45})?([eE][+-]?[0-9]{1,4})?\Z"),
+    st.sampled_from(
+        [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0e-5",
+            "1e125",
+            "9.99999999999999999999999999999999999999e125",
+            "1e126",
+            "1e-130",
+            "1e-131",
+            "1" * 38,
+            "1" * 39,
+            "1" + "0" * 60,
+            "0." + "0" * 129 + "1",
+            "1E999999",
+            "-1e-999999",
+            "123456789012345678901234567890.12345678",
+        ]
+    ),
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | NUMBER_TEXT.map(Decimal),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12,
+)
+
+# What must never reach a caller: tracebacks, file paths, credentials, raw exception reprs.
+_LEAKS = [
+    re.compile(r"Traceback \(most recent call last\)"),
+    re.compile(r'File "[^"]+", line \d+'),
+    re.compile(r"(/[\w.-]+){2,}\.py"),
+    re.compile(re.escape(str(ROOT))),
+    re.compile(r"site-packages"),
+    re.compile(r"AKIA[0-9A-Z]{16}"),
+    re.compile(r"aws_(secret_access_key|session_token)", re.IGNORECASE),
+    re.compile(r"\btesting\b"),  # the value of the emulator's fake secret key and session token
+    re.compile(r"botocore\.|urllib3\.|ClientError\("),
+]
+
+
+def assert_no_leak(text: str) -> None:
+    """Fail if a response body carries exception text, a path or a credential."""
+    for pattern in _LEAKS:
+        assert not pattern.search(text), f"response leaks {pattern.pattern!r}: {text[:500]}"

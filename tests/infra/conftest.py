@@ -1,20 +1,11 @@
-"""Fixtures for the infrastructure tests: template paths, an embedded AWS, no network but loopback."""
+"""Fixtures for the infrastructure tests: no network but loopback."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-from devtools.emulator import EmbeddedAws
-
-REPO = Path(__file__).resolve().parents[2]
-INFRA = REPO / "infra"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-TEMPLATES = sorted(INFRA.glob("*.yaml")) + sorted(INFRA.glob("*.json"))
 
 
 @pytest.fixture
@@ -29,10 +20,3 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
         real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
-
-
-@pytest.fixture(scope="module")
-def infra_aws() -> Iterator[EmbeddedAws]:
-    """moto's server on a loopback port, for this module's stacks."""
-    with EmbeddedAws(region="us-east-1") as server:
-        yield server

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devtools.cfn import is_sam, lint_template, load_template, translate_sam
-
-from .conftest import FIXTURES, INFRA, TEMPLATES
+from tests.infra.helpers import FIXTURES, INFRA, TEMPLATES
 
 
 def test_the_infra_folder_has_the_templates() -> None:

@@ -14,8 +14,7 @@ from devtools.cfn import load_template
 from devtools.emulator import SINKS_TEMPLATE, EmbeddedAws
 from shared.aws.sinks import SqsWriter
 from shared.core.records import SumRecord
-
-from .conftest import INFRA
+from tests.infra.helpers import INFRA
 
 ROLES_TEMPLATE = INFRA / "roles.yaml"
 AGENTCORE_ACTIONS = {
@@ -88,16 +87,16 @@ def deploy_roles(aws: EmbeddedAws, sinks_stack: str, fifo: bool) -> dict[str, st
     )
 
 
-def test_sinks_stack_creates_the_queues_bucket_and_table(infra_aws) -> None:
+def test_sinks_stack_creates_the_queues_bucket_and_table(module_aws) -> None:
     prefix = unique()
-    _, outputs = deploy_sinks(infra_aws, prefix)
+    _, outputs = deploy_sinks(module_aws, prefix)
     account = "123456789012"  # moto's default account
 
     assert outputs["S3BucketName"] == f"{prefix}-results-{account}-us-east-1"
     assert outputs["DynamoDbTableName"] == f"{prefix}-results"
     assert outputs["S3Prefix"] == "agentcore-results"
 
-    sqs = infra_aws.client("sqs")
+    sqs = module_aws.client("sqs")
     attrs = sqs.get_queue_attributes(QueueUrl=outputs["SqsQueueUrl"], AttributeNames=["All"])["Attributes"]
     assert attrs["QueueArn"] == outputs["SqsQueueArn"] == f"arn:aws:sqs:us-east-1:{account}:{prefix}-results"
     assert attrs["SqsManagedSseEnabled"] == "true"
@@ -128,25 +127,25 @@ def test_sinks_stack_creates_the_queues_bucket_and_table(infra_aws) -> None:
         f"{prefix}-results-dlq.fifo",
     }
 
-    s3 = infra_aws.client("s3")
+    s3 = module_aws.client("s3")
     encryption = s3.get_bucket_encryption(Bucket=outputs["S3BucketName"])["ServerSideEncryptionConfiguration"]
     assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
-    table = infra_aws.client("dynamodb").describe_table(TableName=outputs["DynamoDbTableName"])["Table"]
+    table = module_aws.client("dynamodb").describe_table(TableName=outputs["DynamoDbTableName"])["Table"]
     assert table["TableArn"] == outputs["DynamoDbTableArn"]
     assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
-    exports = {e["Name"]: e["Value"] for e in infra_aws.client("cloudformation").list_exports()["Exports"]}
+    exports = {e["Name"]: e["Value"] for e in module_aws.client("cloudformation").list_exports()["Exports"]}
     assert exports[f"{prefix}-sinks-DynamoDbTableArn"] == outputs["DynamoDbTableArn"]
 
 
 @pytest.mark.parametrize("fifo", [False, True], ids=["standard-queue", "fifo-queue"])
-def test_roles_stack_grants_each_step_exactly_its_one_write(infra_aws, fifo) -> None:
+def test_roles_stack_grants_each_step_exactly_its_one_write(module_aws, fifo) -> None:
     prefix = unique()
-    stack, sinks = deploy_sinks(infra_aws, prefix)
-    outputs = deploy_roles(infra_aws, stack, fifo)
+    stack, sinks = deploy_sinks(module_aws, prefix)
+    outputs = deploy_roles(module_aws, stack, fifo)
     account, region = "123456789012", "us-east-1"
     queue = "SqsFifoQueue" if fifo else "SqsQueue"
 
@@ -175,10 +174,10 @@ def test_roles_stack_grants_each_step_exactly_its_one_write(infra_aws, fifo) -> 
     job_keys_only = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["job#*"]}}
     conditions = {"dynamodb:GetItem": job_keys_only, "dynamodb:UpdateItem": job_keys_only}
     agent_names = {1: "step1_compute", 2: "step2_sqs_sink", 3: "step3_s3_sink", 4: "step4_dynamodb_sink"}
-    iam = infra_aws.client("iam")
+    iam = module_aws.client("iam")
     for step, writes in expected_writes.items():
         arn = outputs[f"Step{step}RoleArn"]
-        grants = role_grants(infra_aws, arn)
+        grants = role_grants(module_aws, arn)
         assert set(grants) == AGENTCORE_ACTIONS | set(writes), f"step {step}"
         for action, resources in writes.items():
             assert grants[action] == {"resources": resources, "condition": conditions.get(action)}
@@ -210,18 +209,18 @@ def test_roles_stack_grants_each_step_exactly_its_one_write(infra_aws, fifo) -> 
         }
 
 
-def test_roles_stack_needs_the_sinks_stack(infra_aws) -> None:
+def test_roles_stack_needs_the_sinks_stack(module_aws) -> None:
     from botocore.exceptions import WaiterError
 
     with pytest.raises((ClientError, WaiterError)):
-        deploy_roles(infra_aws, f"{unique()}-sinks", fifo=False)
+        deploy_roles(module_aws, f"{unique()}-sinks", fifo=False)
 
 
-def test_emulator_resources_come_from_the_sinks_template(infra_aws) -> None:
+def test_emulator_resources_come_from_the_sinks_template(module_aws) -> None:
     name = unique()
-    res = infra_aws.create_resources(name)
+    res = module_aws.create_resources(name)
     template = load_template(SINKS_TEMPLATE)["Resources"]
-    stack = infra_aws.client("cloudformation").describe_stacks(StackName=f"{name}-sinks")["Stacks"][0]
+    stack = module_aws.client("cloudformation").describe_stacks(StackName=f"{name}-sinks")["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
 
     assert stack["StackStatus"] == "CREATE_COMPLETE"
@@ -229,7 +228,7 @@ def test_emulator_resources_come_from_the_sinks_template(infra_aws) -> None:
     assert res.table_name == outputs["DynamoDbTableName"]
     assert res.queue_url.endswith(f"/{name}-results")
     assert res.fifo_queue_url.endswith(f"/{name}-results.fifo")
-    assert res.queue_url.startswith(infra_aws.endpoint_url)
+    assert res.queue_url.startswith(module_aws.endpoint_url)
     assert res.env() == {
         "SQS_QUEUE_URL": res.queue_url,
         "S3_BUCKET_NAME": res.bucket,
@@ -237,7 +236,7 @@ def test_emulator_resources_come_from_the_sinks_template(infra_aws) -> None:
     }
 
     # What moto's CloudFormation skips was applied by API, with the template's own values.
-    s3 = infra_aws.client("s3")
+    s3 = module_aws.client("s3")
     block = s3.get_public_access_block(Bucket=res.bucket)["PublicAccessBlockConfiguration"]
     assert block == template["ResultsBucket"]["Properties"]["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
@@ -247,7 +246,7 @@ def test_emulator_resources_come_from_the_sinks_template(infra_aws) -> None:
     with pytest.raises(ClientError, match="NoSuchBucketPolicy"):
         s3.get_bucket_policy(Bucket=res.bucket)
 
-    ddb = infra_aws.client("dynamodb")
+    ddb = module_aws.client("dynamodb")
     ttl = ddb.describe_time_to_live(TableName=res.table_name)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
     assert template["ResultsTable"]["Properties"]["TimeToLiveSpecification"] == {
@@ -258,15 +257,15 @@ def test_emulator_resources_come_from_the_sinks_template(infra_aws) -> None:
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
 
-def test_deny_non_tls_policy_resolves_but_moto_cannot_evaluate_it(infra_aws) -> None:
+def test_deny_non_tls_policy_resolves_but_moto_cannot_evaluate_it(module_aws) -> None:
     """The template's bucket policy resolves to the real bucket; moto 5 knows no aws:SecureTransport and
     treats a conditional Deny as unconditional, which is why create_resources leaves it out."""
     name = unique()
-    res = infra_aws.create_resources(name)
-    s3 = infra_aws.client("s3")
+    res = module_aws.create_resources(name)
+    s3 = module_aws.client("s3")
     s3.put_object(Bucket=res.bucket, Key="agentcore-results/before.json", Body=b"{}")
 
-    infra_aws.apply_ignored_properties(f"{name}-sinks", SINKS_TEMPLATE, with_bucket_policy=True)
+    module_aws.apply_ignored_properties(f"{name}-sinks", SINKS_TEMPLATE, with_bucket_policy=True)
     policy = json.loads(s3.get_bucket_policy(Bucket=res.bucket)["Policy"])
     (deny,) = policy["Statement"]
     assert deny["Effect"] == "Deny"
@@ -284,9 +283,9 @@ def test_deny_non_tls_policy_resolves_but_moto_cannot_evaluate_it(infra_aws) -> 
     assert keys == {"agentcore-results/before.json", "agentcore-results/after.json"}
 
 
-def test_emulator_sinks_take_writes(infra_aws) -> None:
-    res = infra_aws.create_resources(unique())
-    sqs = infra_aws.client("sqs")
+def test_emulator_sinks_take_writes(module_aws) -> None:
+    res = module_aws.create_resources(unique())
+    sqs = module_aws.client("sqs")
     record = SumRecord(a=2, b=3, result=5, request_id=str(uuid.uuid4()), session_id=None)
     for url in (res.queue_url, res.fifo_queue_url):
         message_id = SqsWriter(sqs, url).send(record)
@@ -296,8 +295,8 @@ def test_emulator_sinks_take_writes(infra_aws) -> None:
         assert json.loads(received[0]["Body"])["request_id"] == record.request_id
 
 
-def test_emulator_resource_names_are_unique_per_call(infra_aws) -> None:
-    first, second = infra_aws.create_resources(), infra_aws.create_resources()
+def test_emulator_resource_names_are_unique_per_call(module_aws) -> None:
+    first, second = module_aws.create_resources(), module_aws.create_resources()
     assert len({first.queue_url, second.queue_url}) == 2
     assert len({first.bucket, second.bucket}) == 2
     assert len({first.table_name, second.table_name}) == 2

@@ -17,8 +17,7 @@ from devtools.cfn import (
     load_template,
     resolve,
 )
-
-from .conftest import FIXTURES, INFRA, TEMPLATES
+from tests.infra.helpers import FIXTURES, INFRA, TEMPLATES
 
 QUEUE_ARN = {"Fn::GetAtt": ["Queue", "Arn"]}
 
