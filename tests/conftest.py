@@ -9,30 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-try:  # pytest 9 keeps a structured node id (see pytest_collection_modifyitems)
-    from _pytest.nodes import NodeId
-except ImportError:  # pytest 8 derives it from the item's name, which is right
-    NodeId = None
-
 from devtools.emulator import EmbeddedAws, Resources
 from shared import aws
 from tests.helpers import LAMBDA_VARIABLES
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give each schemathesis operation its own node id, before pytest-xdist schedules by node id."""
-    # schemathesis 4.32.5 on pytest 9.2 names an item "test[POST /jobs]", but pytest 9 builds node ids from
-    # the callspec, which schemathesis items have none of: every operation got the node id "test", and xdist
-    # ran one operation of four and dropped the rest without a word.
-    for item in items:
-        if (
-            NodeId
-            and type(item).__name__ == "SchemathesisFunction"
-            and item.parent
-            and "[" not in item.nodeid
-        ):
-            item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
