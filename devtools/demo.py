@@ -142,19 +142,19 @@ def _check_step4_async(server: Runtime, aws: EmbeddedAws, res: Resources) -> lis
     item: dict[str, Any] = {}
     if view.get("item_id"):
         item = dynamodb_item(aws, res.table_name, view["item_id"])
-    # The task is completed just after the job's final state is written: allow it a moment.
-    idle = server.ping()["status"]
-    for _ in range(50):
-        if idle == "Healthy":
-            break
-        time.sleep(0.05)
-        idle = server.ping()["status"]
+    # A finished job ends its own session (StopRuntimeSession on the ARN the runtime was started with), so
+    # it does not idle, billed, until the idle timeout: the session must end, stopped, soon after the job.
+    try:
+        ended = server.plane.wait_ended(server.arn, SESSION_ID, timeout=15)
+        idle = f"ended ({ended['ended_reason']})"
+    except TimeoutError:
+        idle = "still running 15 s after its job"
     ok = (
         status == 202
         and busy == "HealthyBusy"
         and view.get("status") == "SUCCEEDED"
         and item.get("result") == "9"
-        and idle == "Healthy"
+        and idle == "ended (stopped)"
     )
     landed = f"ping {busy} -> {idle}; after {polls} polls {view.get('status')}; DynamoDB: {item}"
     return [Row(f"{server.step} (async job)", json.dumps(payload), f"{status} {json.dumps(job)}", landed, ok)]

@@ -346,6 +346,10 @@ class SessionPool:
             session.exit = ended
             return
         if now - session.started_at >= session.max_lifetime:
+            # The view keeps what the session was doing when its lifetime ran out (busy or not), however
+            # long ago the last scheduled ping was.
+            with contextlib.suppress(OSError, ValueError, http.client.HTTPException):
+                self._note_ping(session, ping_process(process.port, timeout=1))
             self.end(session, MAX_LIFETIME)
             return
         if now >= session.next_ping:

@@ -145,11 +145,11 @@ class SqsCollector:
         self.__exit__()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self._receive_once() and not self._left():
-                return list(self.messages.values())
+            if self._receive_once():
+                continue  # more may wait: no pause while receives bring messages
             if not self._left():
-                continue
-            time.sleep(0.2)
+                return list(self.messages.values())
+            time.sleep(0.2)  # only in-flight ones left: they come back after the visibility timeout
         raise AssertionError(f"the queue still holds {self._left()} messages after {timeout} s")
 
 

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devtools.agentcore_local import AgentCoreLocal, folder_runtime
-from tests.helpers import agentcore_client
+from tests.helpers import agentcore_client, wait_until
 from tests.steps.step5.support import agent_app_runtime
 
 STEP1 = folder_runtime("step1_local_sessions", "1_compute_without_model")
@@ -298,7 +298,9 @@ def test_a_kept_connection_the_session_closed_is_replaced(plane: AgentCoreLocal)
     session = sid("keepalive")
     invoke(client, session)
     live = plane.pool.find(STEP1.arn, session)
-    assert live is not None and len(live.connections) == 1
+    assert live is not None
+    # The connection goes back to the session's pool just after the answer has been relayed.
+    wait_until(lambda: len(live.connections) == 1, 5, "the kept connection back in the session's pool")
     # What uvicorn does to a connection idle for 5 s: the data plane's next send on it fails.
     live.connections[0].sock.shutdown(socket.SHUT_RDWR)
 
