@@ -334,3 +334,17 @@ def split_output(output: str, marker: str = "@@@") -> dict[str, str]:
         command, _, rest = chunk.partition("\n")
         parts[command] = rest
     return parts
+
+
+def bash(script: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None, timeout: float = 60) -> str:
+    """Run README lines as one `bash -e` script; its stdout (a failure shows stdout and stderr).
+
+    Without `env`: this process's environment without AWS settings.
+    """
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run(
+        ["bash", "-ec", script], cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, f"{script}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
