@@ -147,6 +147,12 @@ def test_deploy_invoke_destroy(
                 assert stored["result"] == 3
             if deployment_type == "container" and step in VERIFY_BLOCKS:
                 _verify_as_the_readmes_say(step, folder, env, target, settings)
+            if deployment_type == "container" and step == "0_run_default_agentcore":
+                _step0_invoke_block(folder, env)
+            if deployment_type == "container" and step == "4_dynamodb_sink":
+                # Step 5's README: "note the runtime ARN (`agentcore status`)".
+                status = bash("agentcore status", folder, env, 120)
+                assert runtime["agentRuntimeArn"] in status, status
 
             bad = run(agentcore("invoke", json.dumps(BAD[step])), folder, env, 300)
             # The toolkit keeps only botocore's error code: the step's 400 envelope never reaches its output.
@@ -251,6 +257,20 @@ def _verify_as_the_readmes_say(
         )
     if step == "4_dynamodb_sink":
         _async_block(sh, target, settings)
+
+
+def _step0_invoke_block(folder: Path, env: dict[str, str]) -> None:
+    """Step 0's Invoke block through bash: a plain answer, then a streamed one (from the fake Bedrock)."""
+    plain, streamed = readme_commands(
+        readme_block(ROOT / "0_run_default_agentcore" / "README.md", 'agentcore invoke \'{"prompt": "Tell')
+    )
+    assert plain == 'agentcore invoke \'{"prompt": "Hello"}\'' and '"stream": true' in streamed
+    assert printed_json(bash(plain, folder, env, 300)) == {"result": "Hello from Bedrock"}
+    printed = bash(streamed, folder, env, 300)
+    # The toolkit prints each event's data, one JSON document a line: the text in pieces, then the whole.
+    *pieces, last = [json.loads(line) for line in printed.splitlines() if line.startswith("{")]
+    assert len(pieces) > 1 and "".join(p["data"] for p in pieces) == "Hello from Bedrock", printed
+    assert last == {"result": "Hello from Bedrock"}, printed
 
 
 def _async_block(sh: Callable[[str], str], target: Target, settings: dict[str, str]) -> None:
