@@ -23,6 +23,7 @@ from devtools.agentcore_local import runtime_arn
 from devtools.http import call, get_json
 from devtools.serve import free_port
 from devtools.steps import ROOT
+from tests.devtools.deploy.helpers import bash, readme_block
 from tests.helpers import agentcore_client, wait_until
 
 DATA_PLANE_LINE = re.compile(r"^AgentCore data plane at (http://127\.0\.0\.1:\d+)$")
@@ -65,9 +66,9 @@ def running(
         lines.append(process.stderr.read())
 
 
-def sessions_table(endpoint: str) -> str:
+def sessions_table(endpoint: str, *extra: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "devtools.agentcore_local", "sessions", "--endpoint", endpoint],
+        [sys.executable, "-m", "devtools.agentcore_local", "sessions", "--endpoint", endpoint, *extra],
         cwd=ROOT, capture_output=True, text=True, timeout=30, check=True,
     )  # fmt: skip
     return done.stdout
@@ -95,6 +96,7 @@ def test_serve_prints_its_line_serves_and_shows_its_sessions() -> None:
         )
         assert json.loads(answer["response"].read()) == {"result": 4}
         table = sessions_table(endpoint)
+        raw = sessions_table(endpoint, "--json")
         status, killed = post(
             f"{endpoint}/_local/sessions/kill", {"runtime_arn": runtime_arn(name), "session_id": session}
         )
@@ -105,6 +107,9 @@ def test_serve_prints_its_line_serves_and_shows_its_sessions() -> None:
     assert header.split()[:5] == ["runtime", "session", "pid", "status", "ping"]
     assert row.split()[:5] == [name, f"{session[:8]}..{session[-8:]}", str(pid), "running", "Healthy"]
     assert priced.startswith("priced usage: 1 sessions,") and "V1 $" in priced and "V2 $" in priced
+    # --json (devtools/README.md): the raw /_local/sessions list, the same session, still running then.
+    [listed] = json.loads(raw)
+    assert (listed["session_id"], listed["pid"], listed["status"]) == (session, pid, "running")
     assert (status, killed) == (200, {"kill": session})
     assert "warning: --idle-timeout" not in lines[-1]
     # Its sessions ended with it.
@@ -135,16 +140,47 @@ def test_a_short_lifecycle_is_accepted_with_a_warning() -> None:
 
 def test_demo_step5_serve_runs_on_the_local_data_plane() -> None:
     port = free_port()
-    until = [re.compile(r"^embedded AWS \(moto\) at (http://\S+); table (\S+)$"), DATA_PLANE_LINE]
+    until = [
+        re.compile(r"^embedded AWS \(moto\) at (http://\S+); table (\S+)$"),
+        DATA_PLANE_LINE,
+        re.compile(r"^Ctrl-C stops everything\.$"),
+    ]
     with running(["-m", "devtools.demo_step5", "--serve", "--port", str(port)], until, timeout=90) as (
-        _,
+        lines,
         found,
     ):
         status, body = post(f"http://127.0.0.1:{port}/prod/calculate", {"prompt": {"a": 5, "b": 5}})
         table = sessions_table(found[1][1])
 
+        # The curl lines --serve prints, as printed; <job_id> from the Location header of the POST.
+        printed = "\n".join(lines).replace("\\\n", " ")
+        curls = [line.split("   #")[0].strip() for line in printed.splitlines() if line.startswith("curl")]
+        calculate, submit, read, cancel = curls
+        calculated, submitted = bash(calculate), bash(submit)
+        location = re.search(r"^location: /jobs/(\S+)\s*$", submitted, re.M | re.I)
+        assert location, submitted
+        job = location[1]
+        job_read, cancelled = bash(read.replace("<job_id>", job)), bash(cancel.replace("<job_id>", job))
+
+        # The README's jobs block with URL set to this API; the job's 60 s delay becomes 1 s, the poll's 30
+        # reads 5 s apart become 8 reads 0.5 s apart.
+        block = readme_block(ROOT / "5_api_gateway_proxy" / "README.md", "JOB=$(curl")
+        assert '"delay_seconds": 60' in block and "seq 1 30" in block and "sleep 5;" in block
+        script = block.replace('"delay_seconds": 60', '"delay_seconds": 1')
+        script = script.replace("seq 1 30", "seq 1 8").replace("sleep 5;", "sleep 0.5;")
+        readme = bash(f"URL=http://127.0.0.1:{port}/prod/calculate\n{script}").splitlines()
+
     assert status == 200 and body["data"]["result"] == 10
     assert "step4_dynamodb_sink-local" in table and "priced usage: 1 sessions" in table
+    assert json.loads(calculated)["data"]["result"] == 10
+    head, _, submit_body = submitted.partition("\n\n")
+    assert head.startswith("HTTP/1.1 202") and json.loads(submit_body)["status"] == "PENDING"
+    assert json.loads(job_read)["job_id"] == job
+    assert json.loads(cancelled)["status"] == "CANCELLED"
+    polls, deleted = [json.loads(line) for line in readme[:-1]], json.loads(readme[-1])
+    assert len(polls) == 8 and polls[0]["status"] in ("PENDING", "RUNNING")
+    assert (polls[-1]["status"], polls[-1]["result"]) == ("SUCCEEDED", 9)
+    assert deleted["error"]["code"] == "JobFinished"
 
 
 def test_demo_step5_serve_takes_api_keys_and_the_job_lease() -> None:

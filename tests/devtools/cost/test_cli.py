@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import shlex
 import subprocess
 import sys
+import time
+import uuid
 
 import pytest
 
 from devtools.cost import load_prices
 from devtools.cost.cli import CAVEAT, main
+from tests.devtools.deploy.helpers import base_env, bash, readme_block
 from tests.helpers import ROOT
 
 SAMPLE = ROOT / "examples" / "lambda_reports" / "orders-api.log"
@@ -166,3 +170,43 @@ def test_readme_quotes_the_rates_of_the_price_table():
     for rate in prices["lambda"]["gb_second"].values():
         assert f"${rate:.10f}" in section
     assert prices["agentcore"]["source"] in section and prices["lambda"]["source"] in section
+
+
+def test_the_lambda_reports_readme_block_prices_a_log_group_read_with_the_aws_cli(moto_server, tmp_path):
+    # The sample's log lines as a function's log group in the embedded AWS; the README's block reads them back
+    # with `aws logs filter-log-events` (into a file in tmp_path, not the checkout) and prices them twice.
+    group = f"/aws/lambda/orders-{uuid.uuid4().hex[:8]}"
+    logs = moto_server.client("logs")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/11/30/[$LATEST]0123")
+    now = int(time.time() * 1000)
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="2026/11/30/[$LATEST]0123",
+        logEvents=[{"timestamp": now - 1000 + n, "message": line + "\n"} for n, line in enumerate(lines)],
+    )
+    block = readme_block(ROOT / "examples" / "lambda_reports" / "README.md", "make cost")
+    reports, plot = tmp_path / "reports.json", tmp_path / "cost.png"
+    script = block.replace("/aws/lambda/my-function", group).replace("reports.json", str(reports))
+    script = script.replace("python -m", f"{sys.executable} -m")
+    script = script.replace("make cost ", f"make --no-print-directory cost COST_PLOT={plot} ")
+    # The venv's aws (CLI v1) first on PATH, pointed at the embedded AWS by AWS_ENDPOINT_URL.
+    env = base_env(
+        {**moto_server.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    )
+
+    printed = bash(script, env=env)
+
+    events = json.loads(reports.read_text())["events"]
+    assert len(events) == 24 and all(e["message"].startswith("REPORT RequestId:") for e in events)
+    direct, echoed, made = printed.partition(
+        f"\n.venv/bin/python -m devtools.cost --reports {reports} "
+    )  # make's echo
+    assert echoed, printed
+    for text in (direct, made):
+        assert "24 REPORT records (2 cold starts)" in text
+        assert "AgentCore V2, idle timeout 900 s (default)" in text
+    # Both ran with the same arguments: the same figures (make's run adds its plot).
+    assert direct.strip() in made
+    assert plot.stat().st_size > 10_000

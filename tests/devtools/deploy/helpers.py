@@ -334,3 +334,43 @@ def split_output(output: str, marker: str = "@@@") -> dict[str, str]:
         command, _, rest = chunk.partition("\n")
         parts[command] = rest
     return parts
+
+
+def bash(script: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None, timeout: float = 60) -> str:
+    """Run README lines as one `bash -e` script; its stdout (a failure shows stdout and stderr).
+
+    Without `env`: this process's environment without AWS settings.
+    """
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run(
+        ["bash", "-ec", script], cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, f"{script}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def readme_commands(block: str) -> list[str]:
+    """A README block's commands: continuation lines joined, comments and blank lines dropped."""
+    joined = re.sub(r"\\\n\s*", "", block)
+    lines = (re.sub(r"\s+#.*$", "", line).strip() for line in joined.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def out_helper(roles_stack: str) -> str:
+    """infra/README.md's `out` shell function (`aws cloudformation describe-stacks --query ...`) for a stack."""
+    block = readme_block(ROOT / "infra" / "README.md", "out() {")
+    [helper] = [line for line in readme_commands(block) if line.startswith("out() {")]
+    assert "--stack-name agentcore-lambda-roles" in helper, helper
+    return helper.replace("--stack-name agentcore-lambda-roles", f"--stack-name {roles_stack}")
+
+
+def local_sqs(command: str, embedded: bool) -> str:
+    """An `aws sqs` command with `--endpoint-url "$AWS_ENDPOINT_URL"` for the embedded AWS.
+
+    AWS CLI v1 sends SQS requests to the queue URL's legacy endpoint (queue.amazonaws.com), whatever
+    AWS_ENDPOINT_URL says; every other service here honours it. The READMEs say so where they use it.
+    """
+    if not embedded or not command.startswith("aws sqs "):
+        return command
+    return command.replace("aws sqs ", 'aws sqs --endpoint-url "$AWS_ENDPOINT_URL" ', 1)

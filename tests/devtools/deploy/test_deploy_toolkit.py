@@ -12,7 +12,7 @@ import json
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,15 +28,20 @@ from tests.devtools.deploy.helpers import (
     DataPlane,
     Target,
     agentcore,
+    bash,
     deploy_command,
     expected_settings,
     git_status,
     landed_record,
     lifecycle,
     local_data_plane,
+    local_sqs,
+    out_helper,
     plant_decoys,
     printed_commands,
     printed_json,
+    readme_block,
+    readme_commands,
     run,
     top_level,
     uploaded_artifact,
@@ -51,6 +56,8 @@ LIFECYCLE_ARGS = {
     ("3_s3_sink", "direct_code_deploy"): ("--idle-timeout", "120"),
 }
 RESULTS = ROOT / "bench" / "aws_deploy_latency.json"
+# Steps whose README has an "Invoke and verify" block with `aws` commands, and the result its payload gives.
+VERIFY_BLOCKS = {"2_sqs_sink": 8, "3_s3_sink": 3, "4_dynamodb_sink": 9}
 
 
 @pytest.mark.parametrize("target", TARGETS, indirect=True)
@@ -138,6 +145,14 @@ def test_deploy_invoke_destroy(
             stored = landed_record(target.client, step, settings, answer)
             if stored is not None:
                 assert stored["result"] == 3
+            if deployment_type == "container" and step in VERIFY_BLOCKS:
+                _verify_as_the_readmes_say(step, folder, env, target, settings)
+            if deployment_type == "container" and step == "0_run_default_agentcore" and target.embedded:
+                _step0_invoke_block(folder, env)  # its answers are the fake Bedrock's
+            if deployment_type == "container" and step == "4_dynamodb_sink":
+                # Step 5's README: "note the runtime ARN (`agentcore status`)".
+                status = bash("agentcore status", folder, env, 120)
+                assert runtime["agentRuntimeArn"] in status, status
 
             bad = run(agentcore("invoke", json.dumps(BAD[step])), folder, env, 300)
             # The toolkit keeps only botocore's error code: the step's 400 envelope never reaches its output.
@@ -172,6 +187,112 @@ def test_a_second_deploy_updates_the_runtime(target: Target, scratch: Path) -> N
         assert runtime["agentRuntimeVersion"] == "2"
     finally:
         run(agentcore("destroy", "--force"), scratch / step, target.env, 600)
+
+
+def _verify_as_the_readmes_say(
+    step: str, folder: Path, env: dict[str, str], target: Target, settings: dict[str, str]
+) -> None:
+    """The step README's "Invoke and verify" block, then infra/README.md's `aws` line for the step, through bash.
+
+    `out` is infra/README.md's helper on this target's roles stack; `<s3_key ...>` and `<item_id ...>` come
+    from the answer just printed. Step 3 then runs its clean-up `aws s3 rm`, step 4 its async jobs block.
+    """
+    out = out_helper(target.roles_stack)
+
+    def sh(command: str) -> str:
+        return bash(f"{out}\n{local_sqs(command, target.embedded)}", folder, env, 300)
+
+    readme = readme_commands(readme_block(ROOT / step / "README.md", "agentcore invoke '"))
+    infra = readme_commands(
+        readme_block(ROOT / "infra" / "README.md", "make stage STEP=1_compute_without_model")
+    )
+    at = infra.index(next(line for line in infra if line.startswith(f"make stage STEP={step} ")))
+    infra_invoke, infra_check = infra[at + 3 : at + 5]
+    expected_result = VERIFY_BLOCKS[step]
+    (invoke, check), answers = readme, []
+    # infra's invoke is the step README's; it runs again only for SQS, whose first check took the message.
+    assert infra_invoke == invoke
+    for command, listing in ((invoke, check), (infra_invoke if step == "2_sqs_sink" else None, infra_check)):
+        if command is not None:
+            answer = printed_json(sh(command))
+            assert answer["result"] == expected_result, answer
+            answers.append(answer)
+        printed = sh(
+            listing.replace("<s3_key from the response>", answer.get("s3_key", "")).replace(
+                "<item_id from the response>", answer.get("item_id", "")
+            )
+        )
+        if step == "2_sqs_sink":
+            got = json.loads(printed)
+            bodies = got if listing is check else [m["Body"] for m in got["Messages"]]
+            assert [json.loads(b)["request_id"] for b in bodies] == [answer["request_id"]], printed
+            assert json.loads(bodies[0])["result"] == expected_result
+        elif step == "3_s3_sink" and listing is check:
+            assert json.loads(printed) == json.loads(
+                target.client("s3")
+                .get_object(Bucket=settings["S3_BUCKET_NAME"], Key=answer["s3_key"])["Body"]
+                .read()
+            )
+            assert json.loads(printed)["request_id"] == answer["request_id"]
+        elif step == "3_s3_sink":
+            listed = [line.split()[-1] for line in printed.splitlines()]
+            assert {a["s3_key"] for a in answers} <= set(listed), printed
+        elif listing is check:  # step 4: get-item
+            item = json.loads(printed)["Item"]
+            assert (item["id"]["S"], item["result"]["N"]) == (answer["item_id"], str(expected_result))
+        else:  # step 4: scan --max-items 5
+            scanned = [i["id"]["S"] for i in json.loads(printed)["Items"]]
+            table = target.client("dynamodb").scan(TableName=settings["DYNAMODB_TABLE_NAME"])["Items"]
+            assert len(scanned) == min(5, len(table)) and set(scanned) <= {i["id"]["S"] for i in table}
+    if step == "3_s3_sink":
+        [remove] = [
+            c for c in readme_commands(readme_block(ROOT / step / "README.md", "aws s3 rm")) if "s3 rm" in c
+        ]
+        removed = sh(remove)
+        bucket = settings["S3_BUCKET_NAME"]
+        for answer in answers:
+            assert f"delete: s3://{bucket}/{answer['s3_key']}" in removed, removed
+        assert "Contents" not in target.client("s3").list_objects_v2(
+            Bucket=bucket, Prefix="agentcore-results/"
+        )
+    if step == "4_dynamodb_sink":
+        _async_block(sh, target, settings)
+
+
+def _step0_invoke_block(folder: Path, env: dict[str, str]) -> None:
+    """Step 0's Invoke block through bash: a plain answer, then a streamed one (from the fake Bedrock)."""
+    plain, streamed = readme_commands(
+        readme_block(ROOT / "0_run_default_agentcore" / "README.md", 'agentcore invoke \'{"prompt": "Tell')
+    )
+    assert plain == 'agentcore invoke \'{"prompt": "Hello"}\'' and '"stream": true' in streamed
+    assert printed_json(bash(plain, folder, env, 300)) == {"result": "Hello from Bedrock"}
+    printed = bash(streamed, folder, env, 300)
+    # The toolkit prints each event's data, one JSON document a line: the text in pieces, then the whole.
+    *pieces, last = [json.loads(line) for line in printed.splitlines() if line.startswith("{")]
+    assert len(pieces) > 1 and "".join(p["data"] for p in pieces) == "Hello from Bedrock", printed
+    assert last == {"result": "Hello from Bedrock"}, printed
+
+
+def _async_block(sh: Callable[[str], str], target: Target, settings: dict[str, str]) -> None:
+    """Step 4's async block: submit (20 minutes' delay shortened to 60 s, a key of this run), read, cancel."""
+    block = readme_block(ROOT / "4_dynamodb_sink" / "README.md", '"mode": "async"')
+    submit, status, cancel = readme_commands(block)
+    assert '"delay_seconds": 1200' in submit and '"order-17"' in submit
+    key = f"order-{uuid.uuid4().hex[:8]}"
+    job = printed_json(
+        sh(submit.replace('"delay_seconds": 1200', '"delay_seconds": 60').replace('"order-17"', f'"{key}"'))
+    )
+    assert (job["status"], job["input"], job["delay_seconds"]) == ("PENDING", {"a": 7, "b": 2}, 60), job
+    read = printed_json(sh(status.replace("4f0c...", job["job_id"])))
+    assert read["job_id"] == job["job_id"] and read["status"] in ("PENDING", "RUNNING"), read
+    cancelled = printed_json(sh(cancel.replace("4f0c...", job["job_id"])))
+    assert (cancelled["job_id"], cancelled["status"]) == (job["job_id"], "CANCELLED"), cancelled
+    record = target.client("dynamodb").get_item(
+        TableName=settings["DYNAMODB_TABLE_NAME"],
+        Key={"id": {"S": f"job#{job['job_id']}"}},
+        ConsistentRead=True,
+    )["Item"]
+    assert record["status"]["S"] == "CANCELLED"
 
 
 @contextmanager

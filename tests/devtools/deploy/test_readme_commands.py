@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
 
 from devtools.deploy import STEPS, Placeholders, plan
-from tests.devtools.deploy.helpers import ROOT
+from tests.devtools.deploy.helpers import ROOT, readme_block
 
 
 @pytest.mark.parametrize("step", sorted(STEPS))
@@ -17,6 +18,17 @@ def test_the_step_readme_shows_what_make_deploy_runs(step: str) -> None:
     assert f"make deploy STEP={step}" in readme
     for line in plan(step, Placeholders()).lines():
         assert line in readme, f"{step}/README.md lacks: {line}"
+
+
+@pytest.mark.parametrize("step", sorted(set(STEPS) - {"0_run_default_agentcore"}))
+def test_infra_readme_shows_what_make_deploy_runs_for_each_step(step: str) -> None:
+    # infra/README.md's by-hand block: one section per step (step 0 needs no roles stack, so it is not there).
+    block = readme_block(ROOT / "infra" / "README.md", "make stage STEP=1_compute_without_model")
+    sections = re.split(r"\n(?=# Step \d)", block.replace("\\\n    ", ""))
+    section = next(s for s in sections if f"make stage STEP={step} && cd {step}\n" in s)
+    for line in plan(step, Placeholders()).lines()[1:]:
+        assert f"\n{line}\n" in section, f"infra/README.md's {step} section lacks: {line}"
+    assert section.rstrip().endswith("cd ..")
 
 
 @pytest.mark.parametrize(

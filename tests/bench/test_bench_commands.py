@@ -1,0 +1,53 @@
+"""The `python -m bench --only ...` commands the READMEs give, at their smallest (1 round of 0.2 s), never
+rewriting bench/results.md (`--no-write`): each section runs, prints its table and checks its answers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT
+
+RESULTS = ROOT / "bench" / "results.md"
+
+
+def readme_command(readme: str, section: str) -> list[str]:
+    """The README's `python -m bench --only <section> ...` command, as words."""
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    [command] = set(re.findall(rf"`((?:\.venv/bin/)?python -m bench --only {section}[^`]*)`", text))
+    return command.split()
+
+
+@pytest.mark.parametrize(
+    ("readme", "section", "printed"),
+    [
+        pytest.param(
+            "README.md",
+            "deploy-paths",
+            r"^\s+note: every variant answered 0\.1 \+ 0\.2 with 200 \{'result': 0\.3\}: yes$",
+            id="deploy-paths",
+        ),
+        pytest.param(
+            "devtools/README.md",
+            "local_runtime",
+            r"^\s+4_dynamodb_sink\s+\d+\.\d+ \(",
+            marks=pytest.mark.slow,  # about 20 s: 100 requests per path and four new sessions, whatever the rounds
+            id="local_runtime",
+        ),
+    ],
+)
+def test_the_readme_bench_command_runs_its_section(readme: str, section: str, printed: str) -> None:
+    command = readme_command(readme, section)
+    assert "--no-write" in command, f"{readme}: {' '.join(command)} would rewrite bench/results.md"
+    before = RESULTS.read_bytes()
+    done = subprocess.run(
+        [sys.executable, *command[1:], "--rounds", "1", "--duration", "0.2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert re.search(printed, done.stdout, re.M), done.stdout[-3000:]
+    assert re.search(r"^total \d+ s$", done.stdout, re.M), done.stdout[-3000:]
+    assert RESULTS.read_bytes() == before
