@@ -71,7 +71,9 @@ def _instructions(path: Path, count: int) -> int:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
              sys.executable, "-m", "bench.instructions", str(path), str(count)],
-            cwd=ROOT, capture_output=True, text=True, check=False,
+            # LOG_LEVEL from the start, as a runtime's environment sets it: importing bench imports shared,
+            # whose logging is configured at import, before serve_in_process could set it.
+            cwd=ROOT, capture_output=True, text=True, check=False, env={**os.environ, "LOG_LEVEL": "WARNING"},
         )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"callgrind failed for {path}:\n{done.stderr[-2000:]}")
