@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from devtools.agentcore_local import AgentCoreLocal
@@ -143,6 +143,26 @@ def routed_events(draw: st.DrawFn) -> dict[str, Any]:
     return evt
 
 
+def _event(method: str, resource: str, body: str | None, content_type: str | None) -> dict[str, Any]:
+    """One plain REST (v1) event, for the outcomes the fuzz must reach whatever it draws."""
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    return {
+        "resource": resource, "path": resource, "httpMethod": method, "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()}, "queryStringParameters": None,
+        "pathParameters": None, "requestContext": {"requestId": "fuzz-example"}, "body": body,
+        "isBase64Encoded": False,
+    }  # fmt: skip
+
+
+# Every outcome the last assertions require, sent first; the generated events then come on top.
+OUTCOMES = [
+    _event("POST", "/calculate", '{"prompt": {"a": 1, "b": 2}}', "application/json"),  # 200
+    _event("POST", "/calculate", '{"prompt": {"a": "1", "b": 2}}', "application/json"),  # 400
+    _event("POST", "/nowhere", '{"prompt": {"a": 1, "b": 2}}', "application/json"),  # 404
+    _event("POST", "/calculate", "a=1&b=2", "application/x-www-form-urlencoded"),  # 415
+]
+
+
 @pytest.fixture
 def stack(
     lambda_env: None,
@@ -182,6 +202,10 @@ def test_generated_api_gateway_events_never_5xx_and_never_reach_the_runtime_on_4
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
     @given(st.one_of(events(), routed_events()))
+    @example(OUTCOMES[0])
+    @example(OUTCOMES[1])
+    @example(OUTCOMES[2])
+    @example(OUTCOMES[3])
     def check(evt: dict[str, Any]) -> None:
         before = len(data_plane.invocations)
         response = lambda_proxy.handler(evt, FakeContext())
