@@ -70,6 +70,15 @@ def agentcore_client(endpoint_url: str, read_timeout: float = 30) -> Any:
     )
 
 
+def fake_credentials(monkeypatch: Any, region: str = "us-east-1") -> None:
+    """Credentials and a region for moto in-process (the autouse fixture has already removed every AWS_*)."""
+    for name, value in (
+        ("AWS_REGION", region), ("AWS_DEFAULT_REGION", region), ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_SESSION_TOKEN", "testing"),
+    ):  # fmt: skip
+        monkeypatch.setenv(name, value)
+
+
 def wait_until(check: Any, timeout: float, what: str, every: float = 0.05) -> Any:
     """Poll `check()` until it returns something truthy (returned) or `timeout` seconds pass."""
     import time

@@ -19,20 +19,13 @@ from tests.examples.helpers import (
     create_tables,
     load_example,
 )
-from tests.helpers import LAMBDA_VARIABLES
+from tests.helpers import fake_credentials
 
 
 @pytest.fixture
 def mock_aws_env(monkeypatch, lambda_env_restored):
     """moto in-process with fake credentials; the shared clients forgotten before and after."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", *LAMBDA_VARIABLES):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    fake_credentials(monkeypatch, REGION)
     aws.reset_clients()
     with mock_aws():
         yield

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from devtools.steps import PLAIN_STEPS
 from shared.aws import reset_clients
 from shared.core.jsonnum import loads_exact
-from tests.helpers import FUZZ_EXAMPLES, JSON_VALUES, NUMBER_TEXT, assert_no_leak
+from tests.helpers import FUZZ_EXAMPLES, JSON_VALUES, NUMBER_TEXT, assert_no_leak, fake_credentials
 from tests.steps.helpers import load_fresh_app
 
 STEPS = PLAIN_STEPS
@@ -51,12 +51,7 @@ BODIES = st.one_of(
 @pytest.fixture
 def mock_sinks(monkeypatch):
     """moto in-process with one queue, bucket and table; the step settings pointing at them."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    fake_credentials(monkeypatch)
     monkeypatch.setenv("LOG_LEVEL", "CRITICAL")
     with mock_aws():
         reset_clients()

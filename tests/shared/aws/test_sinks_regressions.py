@@ -11,16 +11,14 @@ from moto import mock_aws
 
 from shared.aws.sinks import DynamoDbWriter
 from shared.core.records import SumRecord
+from tests.helpers import fake_credentials
 
 pytestmark = pytest.mark.reliability
 
 
 @pytest.fixture
 def table(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    fake_credentials(monkeypatch)
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
         name = f"regression-{uuid.uuid4().hex[:8]}"

@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 
 from devtools.agentcore_local import AgentCoreLocal
 from devtools.emulator import EmbeddedAws, Resources
+from tests.helpers import fake_credentials
 from tests.steps.step5.support import (
     LOCAL_SETTINGS,
     SESSION_SECRET,
@@ -24,18 +25,11 @@ from tests.steps.step5.support import (
 @pytest.fixture
 def lambda_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A Lambda-like environment with no real credentials and a fresh client per test."""
-    for name in (
-        "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "AGENT_RUNTIME_ID",
-        "CALLER_IDENTITY", "JOB_LEASE_SECONDS", "RUNTIME_MAX_LIFETIME_SECONDS",
-    ):  # fmt: skip
+    # Every AWS_* is gone already (the autouse fixture); these are the proxy's own settings.
+    for name in ("AGENT_RUNTIME_ID", "CALLER_IDENTITY", "JOB_LEASE_SECONDS", "RUNTIME_MAX_LIFETIME_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SESSION_ID_SECRET", SESSION_SECRET)
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    fake_credentials(monkeypatch)
     monkeypatch.setenv("AGENT_RUNTIME_ARN", STEP4_ARN)
     lambda_proxy.reset_client()
     yield
