@@ -16,9 +16,15 @@ from strands.types.exceptions import (
 
 from shared.agentcore import MIDDLEWARE, endpoint
 from shared.agentcore.serving import serve
-from shared.aws.bedrock import AgentBusy, ModelOutputTruncated, ModelSettings, ModelThrottled, model_error
 from shared.core.errors import AppError, InvalidInput, exception_chain
-from shared.core.validation import parse_prompt_request
+from shared.model.bedrock import (
+    AgentBusy,
+    ModelOutputTruncated,
+    ModelSettings,
+    ModelThrottled,
+    model_error,
+)
+from shared.model.prompt import parse_prompt_request
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 
@@ -54,7 +60,7 @@ def get_agent():
 
 reset_agent = get_agent.cache_clear
 
-# Strands' own exceptions as ours; Bedrock's are mapped by shared.aws.bedrock.model_error.
+# Strands' own exceptions as ours; Bedrock's are mapped by shared.model.bedrock.model_error.
 STRANDS_ERRORS = {
     ConcurrencyException: lambda: AgentBusy(
         "this session is still answering an earlier prompt; wait for it to finish, or use another runtime "

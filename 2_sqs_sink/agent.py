@@ -4,8 +4,8 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
 from shared.agentcore import MIDDLEWARE, endpoint, sum_record
 from shared.agentcore.serving import serve
-from shared.aws import SqsWriter, client
-from shared.core.settings import SqsSettings
+from shared.aws import client
+from shared.sinks import SqsSettings, SqsWriter
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 

@@ -4,8 +4,8 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
 from shared.agentcore import MIDDLEWARE, endpoint, sum_record
 from shared.agentcore.serving import serve
-from shared.aws import S3Writer, client
-from shared.core.settings import S3Settings
+from shared.aws import client
+from shared.sinks import S3Settings, S3Writer
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 

@@ -10,11 +10,12 @@ import time
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 
 from shared.agentcore import MIDDLEWARE, endpoint, sum_record
-from shared.agentcore.jobs import BackgroundRunner, cancel_job, job_status, payload_caller, submit_job
 from shared.agentcore.serving import serve
-from shared.aws import DynamoDbWriter, JobStore, client
-from shared.core.jobs import NewJob, new_job_id, parse_job_options, record_for
-from shared.core.settings import DynamoDbSettings, JobSettings
+from shared.aws import client
+from shared.jobs import JobSettings, JobStore, NewJob, parse_job_options
+from shared.jobs.model import new_job_id, record_for
+from shared.jobs.runner import BackgroundRunner, cancel_job, job_status, payload_caller, submit_job
+from shared.sinks import DynamoDbSettings, DynamoDbWriter
 
 app = BedrockAgentCoreApp(middleware=MIDDLEWARE)
 runner = BackgroundRunner(app)

@@ -1,6 +1,6 @@
 """The OpenAPI description of step 5's routes (request bodies, answers); lambda_proxy's routes carry it.
 
-`python -m devtools.openapi` writes openapi.json from the routes; the template test, the local API
+`python -m commands.openapi` writes openapi.json from the routes; the template test, the local API
 Gateway and the schemathesis run read that file.
 """
 

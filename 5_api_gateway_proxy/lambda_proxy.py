@@ -17,26 +17,25 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from shared.apigw import json_payload, new_resolver, reply, request_id, routed
 from shared.apigw.callers import caller_of
-from shared.aws import JobStore, new_client
-from shared.aws.jobstore import JOB_READS, READ_CONFIG
-from shared.aws.runtime_client import AgentResponseInvalid, AgentRuntime, new_runtime_client, runtime_config
+from shared.apigw.settings import ALLOWED_ORIGIN, JOBS_TABLE_NAME, CallerSettings, session_secret
+from shared.aws import new_client
 from shared.core.errors import AppError, InvalidInput
-from shared.core.jobs import PENDING, check_fits_lifetime, check_job_id, job_view, parse_job_options
 from shared.core.jsonnum import dumps_exact
 from shared.core.records import utc_now
-from shared.core.sessions import fresh_session_id, scoped_session_id
-from shared.core.settings import (
-    ALLOWED_ORIGIN,
-    JOBS_TABLE_NAME,
-    CallerSettings,
-    JobSettings,
-    ProxySettings,
-    RuntimeCallSettings,
-    log_level,
-    require,
-    session_secret,
-)
+from shared.core.settings import log_level, require
 from shared.core.validation import checked_sum
+from shared.jobs import JobSettings, JobStore
+from shared.jobs.model import PENDING, check_fits_lifetime, check_job_id, job_view, parse_job_options
+from shared.jobs.store import JOB_READS, READ_CONFIG
+from shared.runtime import (
+    AgentRuntime,
+    RuntimeCallSettings,
+    RuntimeTarget,
+    new_runtime_client,
+    runtime_config,
+)
+from shared.runtime.errors import AgentResponseInvalid
+from shared.runtime.sessions import fresh_session_id, scoped_session_id
 
 logger = Logger(service="agentcore-proxy", level=log_level())
 app = new_resolver(os.environ.get(ALLOWED_ORIGIN, "").strip() or "*", logger)
@@ -73,7 +72,7 @@ def reset_client():
 
 def runtime():
     """The runtime behind this API (the function ARN supplies account and region for AGENT_RUNTIME_ID)."""
-    target = ProxySettings.from_env(app.lambda_context.invoked_function_arn)
+    target = RuntimeTarget.from_env(app.lambda_context.invoked_function_arn)
     return AgentRuntime(runtime_client(), target.runtime_arn, target.qualifier)
 
 

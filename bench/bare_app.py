@@ -18,4 +18,6 @@ def invoke(payload):
 
 
 if __name__ == "__main__":
-    app.run()
+    from shared.agentcore.serving import serve  # served as the steps are
+
+    serve(app)

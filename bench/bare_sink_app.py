@@ -50,3 +50,9 @@ def invoke(payload):
             ConditionExpression="attribute_not_exists(id)", ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )  # fmt: skip
     return {"result": result, "stored": True, "id": rid}
+
+
+if __name__ == "__main__":
+    from shared.agentcore.serving import serve  # served as the steps are
+
+    serve(app)

@@ -6,11 +6,11 @@ import subprocess
 import sys
 import time
 
-from devtools.steps import SINK_STEPS
+from commands.steps import SINK_STEPS
 
 from .context import Context
 from .report import Section, Spread, Target
-from .servers import BARE, ROOT, App, Server, dockerfile_serving, step_apps
+from .servers import BARE, IMAGE, ROOT, App, Server, step_apps
 
 STEP1_GOAL = 1.1
 SINK_GOAL = 0.10
@@ -37,12 +37,12 @@ def run(ctx: Context) -> Section:
     ping: dict[str, list[float]] = {a.name: [] for a in apps}
     first: dict[str, list[float]] = {a.name: [] for a in apps}
     failures: dict[str, str] = {}
-    serving_bare = dockerfile_serving(ROOT / "1_compute_without_model")
+    serving_bare = IMAGE
     # A start takes half a second and varies by tens of percent on a shared machine: twice the rounds.
     rounds = 2 * ctx.rounds
     for r in range(rounds):
         for app in apps if r % 2 == 0 else apps[::-1]:
-            serving = serving_bare if app is BARE else dockerfile_serving(app.folder)
+            serving = serving_bare if app is BARE else IMAGE
             env = ctx.step_env() if app.name in SINK_STEPS else {}
             server = Server(app, serving, env=env)
             try:

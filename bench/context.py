@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.emulator import EmbeddedAws, Resources
+from commands.worlds import Resources, create_sinks
+from local_cloud.aws import EmbeddedAws
 
 from .pin import cpu_split
 
@@ -32,7 +33,7 @@ class Context:
     @property
     def resources(self) -> Resources:
         if self._resources is None:
-            self._resources = self.aws.create_resources()
+            self._resources = create_sinks(self.aws)
         return self._resources
 
     @property

@@ -15,8 +15,9 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from devtools.agentcore_local import AgentCoreLocal, folder_runtime
-from devtools.agentcore_local.wire import SESSION_HEADER
+from commands.worlds import step_runtime
+from local_cloud.agentcore import AgentCoreLocal
+from local_cloud.agentcore.wire import SESSION_HEADER
 
 from .context import Context
 from .report import Section, Spread, Target
@@ -34,7 +35,7 @@ def _port(url: str) -> int:
 
 def _warm(ctx: Context, step: str, section: Section) -> None:
     env = ctx.step_env() if step != "1_compute_without_model" else {}
-    spec = folder_runtime(f"bench_{step}", step, env)
+    spec = step_runtime(f"bench_{step}", step, env)
     session = f"bench-warm-{uuid.uuid4()}"
     direct: list[float] = []
     through: list[float] = []
@@ -89,7 +90,7 @@ def _warm(ctx: Context, step: str, section: Section) -> None:
 
 
 def _cold(ctx: Context, section: Section) -> None:
-    spec = folder_runtime("bench_cold_1_compute_without_model", "1_compute_without_model")
+    spec = step_runtime("bench_cold_1_compute_without_model", "1_compute_without_model")
     rounds = 2 * ctx.rounds  # a start varies by tens of percent on a shared machine
     for mode in ("spawn", "fork"):
         caller: list[float] = []

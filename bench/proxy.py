@@ -29,7 +29,7 @@ import botocore.session
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from devtools.lambda_context import LambdaContext
+from shared.core.lambda_context import LambdaContext
 
 from .context import Context
 from .report import Section, Spread, Target
@@ -118,7 +118,8 @@ def _time(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[
 def run(ctx: Context) -> Section:
     if not (ROOT / "5_api_gateway_proxy" / "lambda_proxy.py").is_file():
         return Section(TITLE, skipped="no 5_api_gateway_proxy/lambda_proxy.py in this tree")
-    from devtools.apigw import load_handler
+    from commands.worlds import STEP5_HANDLER
+    from local_cloud.functions import load_handler
 
     saved = dict(os.environ)
     os.environ.update(
@@ -132,7 +133,7 @@ def run(ctx: Context) -> Section:
         }
     )
     try:
-        handler = load_handler("5_api_gateway_proxy/lambda_proxy.py:handler")
+        handler = load_handler(STEP5_HANDLER, roots=(ROOT,))
         import lambda_proxy  # loaded by load_handler under its file name
 
         event = json.loads(EVENT.read_text())

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def render_text(sections: list[Section]) -> str:
 
 def render_markdown(sections: list[Section], command: str, elapsed: float) -> str:
     """bench/results.md: the same tables, the machine and the command."""
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         "# Benchmark results",
         "",

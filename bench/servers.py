@@ -1,4 +1,5 @@
-"""Start an app the way a container would (Dockerfile CMD or the SDK's app.run()), time its start-up."""
+"""Start an app the way a container would (`python agent.py`, uvicorn's CLI or the SDK's app.run()),
+time its start-up."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools.serve import free_port, stop_process
-from devtools.stage import refresh_if_stale
-from devtools.steps import ROOT
+from commands.stage import refresh_if_stale
+from commands.steps import ROOT
+from local_cloud.children import stop_process
+from local_cloud.loopback import free_port
 from shared.agentcore.serving import SERVED_LOG_LEVEL, UVICORN_ARGS
 
 from .pin import prefix
@@ -41,8 +43,9 @@ class Serving:
     http: str = "h11"  # for sdk-run
 
 
-DOCKERFILE_WARNING = Serving("Dockerfile CMD, LOG_LEVEL=WARNING", "uvicorn", log_level="WARNING")
-DOCKERFILE_INFO = Serving("Dockerfile CMD, LOG_LEVEL=INFO", "uvicorn", log_level="INFO")
+# How every step's image serves: its CMD runs `python agent.py`, which serves through
+# shared.agentcore.serving; the bare apps' __main__ blocks serve the same way.
+IMAGE = Serving("python agent.py (the images' CMD), LOG_LEVEL=WARNING", "main", log_level=SERVED_LOG_LEVEL)
 # `pip install bedrock-agentcore` brings uvicorn without uvloop/httptools, so app.run() serves with
 # asyncio + h11; and the SDK logs one INFO line per invocation.
 SDK_DEFAULTS = Serving("SDK defaults: app.run(), asyncio+h11, INFO", "sdk-run", log_level="INFO")
@@ -197,14 +200,14 @@ class Server:
 
 
 def run_load(spec: dict[str, Any], timeout: float = 120.0, cpus: frozenset[int] | None = None) -> Any:
-    """Run devtools.load in its own process (on `cpus` if given) and return its measurements."""
+    """Run harness.load in its own process (on `cpus` if given) and return its measurements."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     if "aws_env" in spec:
         env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
         env.update(spec.pop("aws_env"))
     out = subprocess.run(
-        [*prefix(cpus), sys.executable, "-m", "devtools.load", "-"],
+        [*prefix(cpus), sys.executable, "-m", "harness.load", "-"],
         input=json.dumps(spec).encode(),
         env=env,
         cwd=ROOT,
@@ -215,32 +218,3 @@ def run_load(spec: dict[str, Any], timeout: float = 120.0, cpus: frozenset[int] 
     if out.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{out.stderr.decode()[-3000:]}")
     return json.loads(out.stdout)
-
-
-def dockerfile_serving(folder: Path) -> Serving:
-    """How a step's image serves: `python agent.py` (shared.agentcore.serving) or a uvicorn CMD's args."""
-    text = (folder / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    log_level = SERVED_LOG_LEVEL
-    args: tuple[str, ...] = DOCKERFILE_UVICORN
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("ENV "):
-            for word in line[4:].split():
-                if word.startswith("LOG_LEVEL="):
-                    log_level = word.split("=", 1)[1].strip("\"'")
-        elif line.startswith("CMD [") and "uvicorn" in line:
-            cmd = json.loads(line[4:])
-            rest = cmd[cmd.index("uvicorn") + 2 :]  # after "uvicorn", "agent:app"
-            keep: list[str] = []
-            skip = False
-            for arg in rest:
-                if skip:
-                    skip = False
-                elif arg in ("--host", "--port"):
-                    skip = True
-                else:
-                    keep.append(arg)
-            args = tuple(keep)
-    return Serving(
-        f"Dockerfile CMD, LOG_LEVEL={log_level}", "uvicorn", uvicorn_args=args, log_level=log_level
-    )

@@ -6,7 +6,7 @@ from contextlib import ExitStack
 
 from .context import Context
 from .report import Section, Spread, Target, ratio_spread
-from .servers import PAYLOAD, SDK_DEFAULTS, Server, Serving, dockerfile_serving, post, run_load
+from .servers import IMAGE, PAYLOAD, SDK_DEFAULTS, Server, Serving, post, run_load
 from .warm import STEP1
 
 CONCURRENCY = 16
@@ -24,7 +24,7 @@ SDK_LINE = "Invocation completed successfully"
 
 
 def run(ctx: Context) -> Section:
-    dockerfile = dockerfile_serving(STEP1.folder)
+    dockerfile = IMAGE
     section = Section(
         f"2. Serving step 1: Dockerfile CMD vs SDK defaults ({CONCURRENCY} concurrent)",
         columns=["serving", "requests/s", "p50 ms", "p99 ms", "vs SDK defaults"],

@@ -10,11 +10,11 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
-from devtools.steps import SINKS
+from commands.steps import SINKS
 
 from .context import Context
 from .report import Section, Spread, Target
-from .servers import BARE, BENCH, PAYLOAD, ROOT, App, Server, dockerfile_serving, run_load
+from .servers import BARE, BENCH, IMAGE, PAYLOAD, ROOT, App, Server, run_load
 
 GOAL = 0.10
 # step folder -> the boto3 service it writes to
@@ -54,16 +54,15 @@ def run(ctx: Context) -> Section:
     n = ctx.sequential_count
     drain = {"mode": "drain_sqs", "queue_url": res.queue_url}
     with ExitStack() as stack:
-        bare = stack.enter_context(Server(BARE, dockerfile_serving(ROOT / "1_compute_without_model")))
+        bare = stack.enter_context(Server(BARE, IMAGE))
         servers = {
-            name: stack.enter_context(Server(app, dockerfile_serving(app.folder), env=ctx.step_env()))
-            for name, app in steps.items()
+            name: stack.enter_context(Server(app, IMAGE, env=ctx.step_env())) for name, app in steps.items()
         }
         floor_servers = {
             name: stack.enter_context(
                 Server(
                     App(f"bare app + raw {service} write", BENCH, "bare_sink_app"),
-                    dockerfile_serving(ROOT / name),
+                    IMAGE,
                     env={**ctx.step_env(), "BENCH_SINK_SERVICE": service},
                 )
             )

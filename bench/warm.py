@@ -6,7 +6,7 @@ import math
 
 from .context import Context
 from .report import Section, Spread, Target, ratio_spread
-from .servers import BARE, PAYLOAD, ROOT, App, Server, dockerfile_serving, run_load
+from .servers import BARE, IMAGE, PAYLOAD, ROOT, App, Server, run_load
 
 STEP1 = App("1_compute_without_model", ROOT / "1_compute_without_model")
 CONCURRENCY = (1, 16)
@@ -14,7 +14,7 @@ GOAL = 0.95
 
 
 def run(ctx: Context) -> Section:
-    serving = dockerfile_serving(STEP1.folder)
+    serving = IMAGE
     section = Section(
         f"1. Step 1 warm invocations vs a bare BedrockAgentCoreApp (both: {serving.name})",
         columns=[

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.emulator import EmbeddedAws, Resources
+from commands.worlds import Resources, create_sinks
+from local_cloud.aws import EmbeddedAws
 from shared import aws
 from tests.helpers import LAMBDA_VARIABLES
 
@@ -62,7 +63,7 @@ def aws_env(moto_server: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> Embedd
 @pytest.fixture
 def resources(aws_env: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> Resources:
     """Fresh, uniquely named sinks, with the step settings pointing at them."""
-    res = aws_env.create_resources(f"t{uuid.uuid4().hex[:10]}")
+    res = create_sinks(aws_env, f"t{uuid.uuid4().hex[:10]}")
     for name, value in res.env().items():
         monkeypatch.setenv(name, value)
     return res

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from decimal import Decimal
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from devtools.modules import load_module
-from devtools.steps import PLAIN_STEPS, ROOT, SINK_STEPS
+from commands.steps import PLAIN_STEPS, ROOT, SINK_STEPS
+from harness.modules import load_module
 from shared.agentcore import lambda_adapter
 
 # The steps every HTTP-level test serves (steps 1-4; step 0 needs a model, step 5 is a Lambda).
@@ -30,6 +32,7 @@ __all__ = [
     "agentcore_client",
     "assert_no_leak",
     "load_step",
+    "script",
     "step_client",
     "wait_until",
 ]
@@ -43,6 +46,11 @@ LAMBDA_VARIABLES = (
     lambda_adapter.AWS_LAMBDA_LOG_GROUP_NAME,
     lambda_adapter.AWS_LAMBDA_LOG_STREAM_NAME,
 )
+
+
+def script(name: str) -> str:
+    """The path of one of the project's console scripts (pyproject.toml's [project.scripts]) in this venv."""
+    return str(Path(sys.executable).with_name(name))
 
 
 def load_step(step: str) -> ModuleType:

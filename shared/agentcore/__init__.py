@@ -1,5 +1,6 @@
-"""The AgentCore layer: the entrypoint wrapper and the exact-JSON middleware; jobs and the Lambda adapter in
-their own modules (`shared.agentcore.jobs`, `shared.agentcore.lambda_adapter`), so step 1 never imports boto3.
+"""The AgentCore glue every step takes: the entrypoint wrapper, the exact-JSON middleware, what the runtime
+tells an invocation. Serving is `shared.agentcore.serving`; the Lambda adapter
+`shared.agentcore.lambda_adapter`.
 """
 
 from .context import exact_payload, request_id, session_id, sum_record

@@ -36,17 +36,19 @@ _INTERNAL = "internal error; see the runtime logs for this request id"
 
 
 def configure_logging(default: str = "INFO") -> None:
-    """Log as JSON lines with the request id, at the level named by LOG_LEVEL (else `default`)."""
+    """Log as JSON lines with the request id, at the level named by LOG_LEVEL (else `default`).
+
+    Called by `serve()` when a step is served, never at import: importing a step configures nothing.
+    """
     level = log_level(default=default)
-    # A handler set before BedrockAgentCoreApp() makes the SDK keep ours instead of adding its own.
     for name in ("bedrock_agentcore.app", "shared"):
         log = logging.getLogger(name)
-        if not any(getattr(h, "_shared_handler", False) for h in log.handlers):
+        # BedrockAgentCoreApp() adds a handler with this same formatter when it is created first: keep it.
+        if not any(isinstance(h.formatter, RequestContextFormatter) for h in log.handlers):
             handler = logging.StreamHandler()
             handler.setFormatter(RequestContextFormatter())
-            handler._shared_handler = True  # type: ignore[attr-defined]
             log.addHandler(handler)
-            log.propagate = False
+        log.propagate = False
         log.setLevel(level)
 
 
@@ -179,6 +181,3 @@ def endpoint(func: Entrypoint | None = None, *, translate: Translate | None = No
     if func is None:
         return lambda f: _wrap(f, translate)
     return _wrap(func, translate)
-
-
-configure_logging()

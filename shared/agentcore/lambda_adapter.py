@@ -39,14 +39,15 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from starlette.responses import Response
 
 from ..aws.clients import region
-from ..core.errors import AppError, error_type
+from ..core.errors import AppError
 from ..core.jsonnum import dumps_exact
+from ..core.lambda_context import LambdaContext
 from .context import request_id, session_id
 from .endpoint import error_response, json_response, log_error
 
@@ -79,54 +80,18 @@ EventFormat = Literal["payload", "http_api"]
 LambdaHandler = Callable[[Any, Any], Any]
 
 
-class LambdaContext:
-    """The attributes and method of the Lambda Python runtime's context object, for one invocation."""
+class HandlerError(AppError):
+    """The Lambda handler raised an exception (Lambda's "Unhandled" function error)."""
 
-    def __init__(
-        self,
-        *,
-        aws_request_id: str,
-        function_name: str,
-        function_version: str,
-        invoked_function_arn: str,
-        memory_limit_in_mb: str,
-        log_group_name: str,
-        log_stream_name: str,
-        deadline: float,
-    ) -> None:
-        self.aws_request_id = aws_request_id
-        self.function_name = function_name
-        self.function_version = function_version
-        self.invoked_function_arn = invoked_function_arn
-        # A string, as in Lambda's Python runtime (it is read from AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
-        self.memory_limit_in_mb = memory_limit_in_mb
-        self.log_group_name = log_group_name
-        self.log_stream_name = log_stream_name
-        # Mobile-SDK fields: never set for API Gateway or direct invocations on Lambda either.
-        self.identity: Any = None
-        self.client_context: Any = None
-        self.tenant_id: str | None = None
-        self._deadline = deadline
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Return the milliseconds left before the synchronous request limit."""
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-    def __repr__(self) -> str:
-        return (
-            f"LambdaContext(aws_request_id={self.aws_request_id!r}, function_name={self.function_name!r}, "
-            f"invoked_function_arn={self.invoked_function_arn!r})"
-        )
+    status = 500
+    code = "HandlerError"
 
 
-HandlerError = error_type(
-    "HandlerError", 500, 'The Lambda handler raised an exception (Lambda\'s "Unhandled" function error).'
-)
-ResponseNotSerializable = error_type(
-    "ResponseNotSerializable",
-    500,
-    "The handler returned something that is not JSON (Lambda's Runtime.MarshalError).",
-)
+class ResponseNotSerializable(AppError):
+    """The handler returned something that is not JSON (Lambda's Runtime.MarshalError)."""
+
+    status = 500
+    code = "ResponseNotSerializable"
 
 
 def lambda_entrypoint(
@@ -240,7 +205,7 @@ def http_api_event(context: Any, rid: str, payload: Any) -> dict[str, Any]:
         body, encoded = body_bytes.decode("utf-8"), False
     except UnicodeDecodeError:
         body, encoded = base64.b64encode(body_bytes).decode("ascii"), True
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     client = getattr(request, "client", None)
     return {
         "version": "2.0",
@@ -295,7 +260,7 @@ def _is_proxy_result(result: Any) -> bool:
 
 
 def _stream_name(version: str, session: str | None) -> str:
-    day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    day = datetime.now(UTC).strftime("%Y/%m/%d")
     return f"{day}/[{version}]{session or 'no-session'}"
 
 

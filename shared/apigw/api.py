@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from botocore.exceptions import ClientError
 
-from ..core.errors import AppError, InvalidInput, NotFound, error_type
+from ..core.errors import AppError, InvalidInput, NotFound
 from ..core.jsonnum import dumps_exact, loads_exact
 
 __all__ = [
@@ -41,9 +41,26 @@ JSON_TYPES = ("application/json",)
 EXPOSED_HEADERS = ["X-Request-Id", "X-Session-Id", "Retry-After", "Location"]
 ALLOWED_HEADERS = ["X-Session-Id"]
 
-UnsupportedMediaType = error_type("UnsupportedMediaType", 415, "The request body is not declared as JSON.")
-PayloadTooLarge = error_type("PayloadTooLarge", 413, "The request body is larger than this API accepts.")
-MethodNotAllowed = error_type("MethodNotAllowed", 405, "The resource exists, but not with this method.")
+
+class UnsupportedMediaType(AppError):
+    """The request body is not declared as JSON."""
+
+    status = 415
+    code = "UnsupportedMediaType"
+
+
+class PayloadTooLarge(AppError):
+    """The request body is larger than this API accepts."""
+
+    status = 413
+    code = "PayloadTooLarge"
+
+
+class MethodNotAllowed(AppError):
+    """The resource exists, but not with this method."""
+
+    status = 405
+    code = "MethodNotAllowed"
 
 
 def request_id(app: APIGatewayRestResolver) -> str:

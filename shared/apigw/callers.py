@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.errors import error_type
+from ..core.errors import AppError
 
 __all__ = ["CallerUnknown", "caller_of"]
 
-CallerUnknown = error_type(
-    "CallerUnknown", 403, "The API expects an authenticated caller, and the request names none."
-)
+
+class CallerUnknown(AppError):
+    """The API expects an authenticated caller, and the request names none."""
+
+    status = 403
+    code = "CallerUnknown"
 
 
 def caller_of(request_context: dict[str, Any] | None, identity: str) -> str | None:

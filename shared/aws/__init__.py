@@ -1,16 +1,6 @@
-"""The AWS layer: boto3 clients, one error translation, DynamoDB helpers, the sink writers, the job store."""
+"""The AWS base every AWS-using slice stands on: boto3 clients built once, one error translation,
+DynamoDB attribute values. Features import their own writers and stores (`shared.sinks`, `shared.jobs`)."""
 
 from .clients import client, new_client, region, reset_clients
-from .jobstore import JobStore
-from .sinks import DynamoDbWriter, S3Writer, SqsWriter
 
-__all__ = [
-    "DynamoDbWriter",
-    "JobStore",
-    "S3Writer",
-    "SqsWriter",
-    "client",
-    "new_client",
-    "region",
-    "reset_clients",
-]
+__all__ = ["client", "new_client", "region", "reset_clients"]

@@ -1,1 +1,2 @@
-"""The pure core: sums, exact JSON and decimals, records, settings, the job model; no AWS or AgentCore SDK."""
+"""The pure core every slice may use: sums, exact JSON and decimals, records, validation, reading settings,
+errors, the Lambda context; no AWS or AgentCore SDK."""

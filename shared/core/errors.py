@@ -66,13 +66,45 @@ def exception_chain(exc: BaseException) -> Iterator[BaseException]:
 
 # The few errors every layer raises; the layers add their own with error_type (Bedrock's, the runtime
 # client's, the job store's), so that what differs between errors is a row of a table.
-InvalidInput = error_type(
-    "InvalidInput", 400, "The payload does not match the expected shape; nothing was written."
-)
-NotFound = error_type("NotFound", 404, "The requested record does not exist.")
-Conflict = error_type("Conflict", 409, "The request conflicts with a record that already exists.")
-ConfigurationError = error_type("ConfigurationError", 500, "A required setting is missing or malformed.")
-SinkWriteFailed = error_type(
-    "SinkWriteFailed", 502, "A write to SQS, S3 or DynamoDB failed; nothing is reported as stored."
-)
-SinkThrottled = error_type("SinkThrottled", 503, "AWS kept throttling the write after botocore's retries.")
+
+
+class InvalidInput(AppError):
+    """The payload does not match the expected shape; nothing was written."""
+
+    status = 400
+    code = "InvalidInput"
+
+
+class NotFound(AppError):
+    """The requested record does not exist."""
+
+    status = 404
+    code = "NotFound"
+
+
+class Conflict(AppError):
+    """The request conflicts with a record that already exists."""
+
+    status = 409
+    code = "Conflict"
+
+
+class ConfigurationError(AppError):
+    """A required setting is missing or malformed."""
+
+    status = 500
+    code = "ConfigurationError"
+
+
+class SinkWriteFailed(AppError):
+    """A write to SQS, S3 or DynamoDB failed; nothing is reported as stored."""
+
+    status = 502
+    code = "SinkWriteFailed"
+
+
+class SinkThrottled(AppError):
+    """AWS kept throttling the write after botocore's retries."""
+
+    status = 503
+    code = "SinkThrottled"

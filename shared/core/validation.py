@@ -1,4 +1,4 @@
-"""Validation of the payloads: {"prompt": {"a": <number>, "b": <number>}}, and step 0's {"prompt": "..."}."""
+"""Validation of the payload every sum step takes: {"prompt": {"a": <number>, "b": <number>}}."""
 
 from __future__ import annotations
 
@@ -8,22 +8,17 @@ from typing import Any
 
 from .arithmetic import Number, exact_sum, storable_problem
 from .errors import AppError, InvalidInput
-from .settings import MAX_PROMPT_CHARS
 
 __all__ = [
-    "EXPECTED_PROMPT_SHAPE",
     "EXPECTED_SHAPE",
-    "PromptRequest",
     "SumRequest",
     "checked_sum",
     "json_kind",
-    "parse_prompt_request",
     "parse_sum_request",
 ]
 
 _JSON_KINDS = {bool: "a boolean", str: "a string", list: "an array", dict: "an object"}
 EXPECTED_SHAPE = '{"prompt": {"a": <number>, "b": <number>}}'
-EXPECTED_PROMPT_SHAPE = '{"prompt": "<text>", "stream": <optional boolean>}'
 
 
 def json_kind(value: Any) -> str:
@@ -87,40 +82,3 @@ def checked_sum(payload: Any) -> Number:
     """Validate the payload and return a + b exactly; InvalidInput also when the sum is not storable."""
     operands = parse_sum_request(payload)
     return exact_sum(operands.a, operands.b)
-
-
-@dataclass(frozen=True)
-class PromptRequest:
-    """A validated step 0 request."""
-
-    prompt: str
-    stream: bool
-
-
-def _invalid_prompt(message: str, field: str) -> AppError:
-    return InvalidInput(
-        f"{message}; expected {EXPECTED_PROMPT_SHAPE}", field=field, expected=EXPECTED_PROMPT_SHAPE
-    )
-
-
-def parse_prompt_request(payload: Any, max_prompt_chars: int) -> PromptRequest:
-    """Validate {"prompt": "<text>", "stream": <bool>} or raise InvalidInput naming the field."""
-    if not isinstance(payload, dict):
-        raise _invalid_prompt("the payload must be a JSON object", "$")
-    if "prompt" not in payload:
-        raise _invalid_prompt("prompt is missing", "prompt")
-    prompt = payload["prompt"]
-    if not isinstance(prompt, str):
-        raise _invalid_prompt(f"prompt must be a string, got {json_kind(prompt)}", "prompt")
-    if not prompt.strip():
-        raise _invalid_prompt("prompt is empty", "prompt")
-    if len(prompt) > max_prompt_chars:
-        raise _invalid_prompt(
-            f"prompt has {len(prompt)} characters, more than the limit of {max_prompt_chars} "
-            f"(set by {MAX_PROMPT_CHARS})",
-            "prompt",
-        )
-    stream = payload.get("stream", False)
-    if not isinstance(stream, bool):
-        raise _invalid_prompt(f"stream must be true or false, got {json_kind(stream)}", "stream")
-    return PromptRequest(prompt=prompt, stream=stream)

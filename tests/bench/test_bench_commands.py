@@ -31,7 +31,7 @@ def readme_command(readme: str, section: str) -> list[str]:
             id="deploy-paths",
         ),
         pytest.param(
-            "devtools/README.md",
+            "local_cloud/README.md",
             "local_runtime",
             r"^\s+4_dynamodb_sink\s+\d+\.\d+ \(",
             marks=pytest.mark.slow,  # about 20 s: 100 requests per path and four new sessions, whatever the rounds

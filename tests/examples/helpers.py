@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from devtools.modules import load_module
-from devtools.steps import ROOT
+from commands.steps import ROOT
+from harness.modules import load_module
 
 EXAMPLE = ROOT / "examples" / "lambda_on_agentcore"
 FUNCTION_NAME = "sums-on-lambda"

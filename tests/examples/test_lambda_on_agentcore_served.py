@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from devtools.emulator import EmbeddedAws
-from devtools.serve import StepServer
+from harness.step_server import StepServer
+from local_cloud.aws import EmbeddedAws
 from shared import aws
 from tests.examples.helpers import FUNCTION_NAME, create_tables, load_example
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devtools.steps import ROOT
+from commands.steps import ROOT
 
 INFRA = ROOT / "infra"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

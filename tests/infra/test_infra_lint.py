@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.cfn import is_sam, lint_template, load_template, translate_sam
+from harness.templates import lint_template
+from local_cloud.aws.cfn import is_sam, load_template, translate_sam
 from tests.infra.helpers import FIXTURES, INFRA, TEMPLATES
 
 

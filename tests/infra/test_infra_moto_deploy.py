@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from devtools.cfn import load_template
-from devtools.emulator import SINKS_TEMPLATE, EmbeddedAws
-from shared.aws.sinks import SqsWriter
+from commands.worlds import SINKS_TEMPLATE, create_sinks
+from local_cloud.aws import EmbeddedAws
+from local_cloud.aws.cfn import load_template
 from shared.core.records import SumRecord
+from shared.sinks.writers import SqsWriter
 from tests.infra.helpers import INFRA
 
 ROLES_TEMPLATE = INFRA / "roles.yaml"
@@ -218,7 +219,7 @@ def test_roles_stack_needs_the_sinks_stack(module_aws) -> None:
 
 def test_emulator_resources_come_from_the_sinks_template(module_aws) -> None:
     name = unique()
-    res = module_aws.create_resources(name)
+    res = create_sinks(module_aws, name)
     template = load_template(SINKS_TEMPLATE)["Resources"]
     stack = module_aws.client("cloudformation").describe_stacks(StackName=f"{name}-sinks")["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
@@ -261,7 +262,7 @@ def test_deny_non_tls_policy_resolves_but_moto_cannot_evaluate_it(module_aws) ->
     """The template's bucket policy resolves to the real bucket; moto 5 knows no aws:SecureTransport and
     treats a conditional Deny as unconditional, which is why create_resources leaves it out."""
     name = unique()
-    res = module_aws.create_resources(name)
+    res = create_sinks(module_aws, name)
     s3 = module_aws.client("s3")
     s3.put_object(Bucket=res.bucket, Key="agentcore-results/before.json", Body=b"{}")
 
@@ -284,7 +285,7 @@ def test_deny_non_tls_policy_resolves_but_moto_cannot_evaluate_it(module_aws) ->
 
 
 def test_emulator_sinks_take_writes(module_aws) -> None:
-    res = module_aws.create_resources(unique())
+    res = create_sinks(module_aws, unique())
     sqs = module_aws.client("sqs")
     record = SumRecord(a=2, b=3, result=5, request_id=str(uuid.uuid4()), session_id=None)
     for url in (res.queue_url, res.fifo_queue_url):
@@ -296,7 +297,7 @@ def test_emulator_sinks_take_writes(module_aws) -> None:
 
 
 def test_emulator_resource_names_are_unique_per_call(module_aws) -> None:
-    first, second = module_aws.create_resources(), module_aws.create_resources()
+    first, second = create_sinks(module_aws), create_sinks(module_aws)
     assert len({first.queue_url, second.queue_url}) == 2
     assert len({first.bucket, second.bucket}) == 2
     assert len({first.table_name, second.table_name}) == 2

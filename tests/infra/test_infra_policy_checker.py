@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
-from devtools.cfn import (
+from harness.templates import (
     TYPE_WILDCARD_ALLOWED,
     WILDCARD_RESOURCE_ALLOWED,
     check_template,
     check_template_file,
-    load_template,
-    resolve,
 )
+from local_cloud.aws.cfn import load_template, resolve
 from tests.infra.helpers import FIXTURES, INFRA, TEMPLATES
 
 QUEUE_ARN = {"Fn::GetAtt": ["Queue", "Arn"]}

@@ -14,9 +14,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from devtools.emulator import EmbeddedAws
-from devtools.modules import load_module
-from devtools.steps import ROOT
+from commands.steps import ROOT
+from commands.worlds import create_sinks
+from harness.modules import load_module
+from local_cloud.aws import EmbeddedAws
 from shared.core.jsonnum import loads_exact
 from tests.helpers import HEAVY
 
@@ -32,7 +33,7 @@ def load_fresh_app(step: str) -> Any:
 
 def step_env(aws: EmbeddedAws, step: str, fifo: bool = False) -> dict[str, str]:
     """Fresh, uniquely named resources for one step; the FIFO queue on request."""
-    resources = aws.create_resources()
+    resources = create_sinks(aws)
     env = {**aws.env(), **resources.env()}
     if fifo:
         env["SQS_QUEUE_URL"] = resources.fifo_queue_url
@@ -40,7 +41,7 @@ def step_env(aws: EmbeddedAws, step: str, fifo: bool = False) -> dict[str, str]:
 
 
 def collect(port: int, requests: list[dict[str, Any]], concurrency: int, timeout: float = 240) -> Any:
-    """Start devtools.load in its own process (so the load shares no GIL with moto); return the Popen."""
+    """Start harness.load in its own process (so the load shares no GIL with moto); return the Popen."""
     fd, output = tempfile.mkstemp(prefix="reliability-", suffix=".json")
     os.close(fd)
     spec = {
@@ -54,7 +55,7 @@ def collect(port: int, requests: list[dict[str, Any]], concurrency: int, timeout
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "devtools.load", "-"],
+        [sys.executable, "-m", "harness.load", "-"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -198,10 +199,10 @@ def record_operand_a(step: str, record: dict[str, Any]) -> Any:
 
 def step4_jobs_runtime(aws: EmbeddedAws, lease_seconds: int) -> Any:
     """Step 4 on fresh resources with a short job lease, as a local runtime (and its table's name)."""
-    from devtools.agentcore_local import folder_runtime
+    from commands.worlds import step_runtime
 
     env = {**step_env(aws, "4_dynamodb_sink"), "JOB_LEASE_SECONDS": str(lease_seconds)}
-    return folder_runtime(f"rel_step4_{os.getpid()}", "4_dynamodb_sink", env), env["DYNAMODB_TABLE_NAME"]
+    return step_runtime(f"rel_step4_{os.getpid()}", "4_dynamodb_sink", env), env["DYNAMODB_TABLE_NAME"]
 
 
 def invoke_job(plane: Any, arn: str, payload: dict[str, Any], session: str | None = None) -> tuple[int, Any]:

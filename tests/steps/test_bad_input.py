@@ -2,8 +2,9 @@
 
 import pytest
 
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.records import landed
+from commands.worlds import Resources
+from harness.records import landed
+from local_cloud.aws import EmbeddedAws
 from tests.helpers import ALL_STEPS, step_client
 
 # (raw body, field named in the error)

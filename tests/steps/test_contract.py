@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.records import landed
+from commands.worlds import Resources
+from harness.records import landed
+from local_cloud.aws import EmbeddedAws
 from tests.helpers import ALL_STEPS, REQUEST_ID_HEADER, SESSION_HEADER, SINK_STEPS, step_client
 
 SESSION = "session-" + "x" * 32

@@ -2,10 +2,11 @@
 
 import pytest
 
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.faults import inject_aws_error
-from devtools.records import landed
-from devtools.steps import SINKS
+from commands.steps import SINKS
+from commands.worlds import Resources
+from harness.faults import inject_aws_error
+from harness.records import landed
+from local_cloud.aws import EmbeddedAws
 from shared import aws
 from tests.helpers import SINK_STEPS, step_client
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from starlette.testclient import TestClient
 
-from devtools.steps import PLAIN_STEPS
+from commands.steps import PLAIN_STEPS
 from shared.aws import reset_clients
 from shared.core.jsonnum import loads_exact
 from tests.helpers import FUZZ_EXAMPLES, JSON_VALUES, NUMBER_TEXT, assert_no_leak, fake_credentials

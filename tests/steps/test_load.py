@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from devtools.serve import StepServer
-from devtools.steps import SINK_STEPS
+from commands.steps import SINK_STEPS
+from harness.step_server import StepServer
 from tests.steps.helpers import (
     LOAD_CONCURRENCY,
     LOAD_COUNT,

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from devtools.agentcore_local import AgentCoreLocal
-from devtools.serve import StepServer
-from devtools.steps import SINK_STEPS
+from commands.steps import SINK_STEPS
+from harness.step_server import StepServer
+from local_cloud.agentcore import AgentCoreLocal
 from tests.helpers import REQUEST_ID_HEADER, assert_no_leak
 from tests.steps.helpers import (
     SqsCollector,

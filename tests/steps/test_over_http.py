@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools import demo
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.records import landed
-from devtools.serve import StepServer
+from commands.demo import main as demo
+from commands.worlds import Resources, create_sinks
+from harness.records import landed
+from harness.step_server import StepServer
+from local_cloud.aws import EmbeddedAws
 from tests.helpers import ALL_STEPS, REQUEST_ID_HEADER, SESSION_HEADER
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def e2e_resources(moto_server: EmbeddedAws) -> Resources:
-    return moto_server.create_resources(f"e2e{uuid.uuid4().hex[:8]}")
+    return create_sinks(moto_server, f"e2e{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from shared.agentcore import MIDDLEWARE
 from shared.agentcore.lambda_adapter import (
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
     AWS_LAMBDA_FUNCTION_NAME,
-    LambdaContext,
     lambda_entrypoint,
 )
+from shared.core.lambda_context import LambdaContext
 from shared.core.errors import NotFound
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"

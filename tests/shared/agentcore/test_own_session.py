@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.agentcore.own_session import OwnSession, process_age
+from shared.jobs.own_session import OwnSession, process_age
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from devtools.http import call
-from devtools.serve import free_port, stop_process
+from local_cloud.http import call
+from local_cloud.loopback import free_port
+from local_cloud.children import stop_process
 from shared.agentcore import serving
 from tests.helpers import ROOT
 

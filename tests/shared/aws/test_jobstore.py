@@ -14,10 +14,19 @@ from typing import Any
 
 import pytest
 
-from devtools.emulator import EmbeddedAws, Resources
-from shared.aws import JobStore
+from local_cloud.aws import EmbeddedAws
+from commands.worlds import Resources
+from shared.jobs.store import JobStore
 from shared.core.errors import NotFound
-from shared.core.jobs import CANCELLED, SUCCEEDED, JobFinished, NewJob, job_from_item, key_item_id, new_job_id
+from shared.jobs.model import (
+    CANCELLED,
+    SUCCEEDED,
+    JobFinished,
+    NewJob,
+    job_from_item,
+    key_item_id,
+    new_job_id,
+)
 from shared.core.records import utc_now
 
 LEASE = 3

@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from devtools.faults import inject_aws_error
-from devtools.emulator import EmbeddedAws, Resources
+from harness.faults import inject_aws_error
+from local_cloud.aws import EmbeddedAws
+from commands.worlds import Resources
 from shared import aws
 from shared.core.errors import SinkThrottled, SinkWriteFailed
 from shared.core.records import SumRecord
-from shared.aws.sinks import DynamoDbWriter, S3Writer, SqsWriter
+from shared.sinks.writers import DynamoDbWriter, S3Writer, SqsWriter
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 

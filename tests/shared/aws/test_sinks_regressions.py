@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared.aws.sinks import DynamoDbWriter
+from shared.sinks.writers import DynamoDbWriter
 from shared.core.records import SumRecord
 from tests.helpers import fake_credentials
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.core.errors import ConfigurationError, InvalidInput, NotFound
-from shared.core.jobs import (
+from shared.jobs.model import (
     JOB_LOST,
     JOB_MARGIN_SECONDS,
     KEY_ITEM_PREFIX,
@@ -23,8 +23,8 @@ from shared.core.jobs import (
     owned_job,
 )
 from shared.core.records import iso_utc, utc_now
-from shared.core.sessions import scoped_session_id
-from shared.core.settings import JobSettings
+from shared.runtime.sessions import scoped_session_id
+from shared.jobs.settings import JobSettings
 
 NOW = utc_now()
 

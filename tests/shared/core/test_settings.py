@@ -3,7 +3,7 @@
 import pytest
 
 from shared.core.errors import ConfigurationError
-from shared.core.settings import DynamoDbSettings, S3Settings, SqsSettings
+from shared.sinks.settings import DynamoDbSettings, S3Settings, SqsSettings
 
 
 def test_missing_queue_url_names_the_variable() -> None:

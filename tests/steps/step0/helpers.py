@@ -10,8 +10,8 @@ from typing import Any
 
 from strands.models.model import Model
 
-from devtools.modules import load_module
-from devtools.steps import ROOT
+from commands.steps import ROOT
+from harness.modules import load_module
 
 STEP_DIR = ROOT / "0_run_default_agentcore"
 TEST_MODEL_ID = "eu.amazon.nova-2-lite-v1:0"

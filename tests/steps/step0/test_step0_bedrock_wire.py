@@ -58,7 +58,7 @@ def test_model_id_is_read_from_the_environment(client, step0, monkeypatch):
 
 def test_without_model_id_the_documented_default_is_used(step0, monkeypatch):
     monkeypatch.delenv("MODEL_ID")
-    from shared.aws.bedrock import DEFAULT_MODEL_ID
+    from shared.model.bedrock import DEFAULT_MODEL_ID
 
     agent, settings = step0.get_agent()
     assert settings.model_id == DEFAULT_MODEL_ID == "global.amazon.nova-2-lite-v1:0"

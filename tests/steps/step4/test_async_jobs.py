@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from devtools.emulator import EmbeddedAws, Resources
+from commands.worlds import Resources
+from local_cloud.aws import EmbeddedAws
 from shared import aws
-from shared.core.jobs import key_item_id
+from shared.jobs.model import key_item_id
 from tests.helpers import load_step, step_client
 
 STEP = "4_dynamodb_sink"
@@ -331,9 +332,9 @@ def test_a_job_its_session_cannot_finish_is_refused(resources, aws_env, monkeypa
 def test_a_lost_job_reads_as_job_lost_and_runs_again_once(resources, aws_env, monkeypatch) -> None:
     from datetime import timedelta
 
-    from shared.aws import JobStore
-    from shared.core.jobs import NewJob, new_job_id
     from shared.core.records import utc_now
+    from shared.jobs.model import NewJob, new_job_id
+    from shared.jobs.store import JobStore
 
     # A session that stored the PENDING record and died before the work started, an hour ago.
     key = f"order-{uuid.uuid4()}"

@@ -6,6 +6,8 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
 from starlette.responses import JSONResponse
 
+from shared.agentcore.serving import serve
+
 app = BedrockAgentCoreApp()
 
 
@@ -38,3 +40,7 @@ def _stream(prompt):
     yield {"partial": prompt["a"]}
     yield {"partial": prompt["b"]}
     yield {"result": prompt["a"] + prompt["b"]}
+
+
+if __name__ == "__main__":
+    serve(app)

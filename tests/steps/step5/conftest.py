@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 from botocore.stub import Stubber
 
-from devtools.agentcore_local import AgentCoreLocal
-from devtools.emulator import EmbeddedAws, Resources
+from commands.worlds import Resources, create_sinks
+from local_cloud.agentcore import AgentCoreLocal
+from local_cloud.aws import EmbeddedAws
 from tests.helpers import fake_credentials
 from tests.steps.step5.support import (
     LOCAL_SETTINGS,
@@ -54,7 +55,7 @@ def aws(moto_server: EmbeddedAws) -> EmbeddedAws:
 @pytest.fixture(scope="session")
 def sinks(aws: EmbeddedAws) -> Resources:
     """Sinks for the session's step 4 server, created once."""
-    return aws.create_resources()
+    return create_sinks(aws)
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from devtools.apigw_auth import api_key_id
-from devtools.emulator import EmbeddedAws
-from devtools.http import call
-from devtools.records import dynamodb_item
+from local_cloud.apigw.auth import api_key_id
+from local_cloud.aws import EmbeddedAws, dynamodb_item
+from local_cloud.http import call
 
 FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED")
 

@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from devtools.agentcore_local import RuntimeSpec, folder_runtime, runtime_arn
-from devtools.apigw import response_headers
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.lambda_context import LambdaContext
-from devtools.modules import load_module
-from devtools.steps import ROOT
+from commands.steps import ROOT
+from commands.worlds import Resources, step_runtime
+from harness.modules import load_module
+from local_cloud.agentcore import RuntimeSpec, runtime_arn
+from local_cloud.apigw import response_headers
+from local_cloud.aws import EmbeddedAws
+from shared.core.lambda_context import LambdaContext
 
 STEP5 = ROOT / "5_api_gateway_proxy"
 EVENTS = Path(__file__).parent / "events"
@@ -27,22 +28,22 @@ SESSION_SECRET = "step5-tests-session-secret-0123456789"
 
 def runtime_session(given: str, caller: str | None = None) -> str:
     """The runtime session id the proxy derives from a caller's X-Session-Id with the tests' secret."""
-    from shared.core.sessions import scoped_session_id
+    from shared.runtime.sessions import scoped_session_id
 
     return scoped_session_id(SESSION_SECRET.encode(), caller, given)
 
 
 def step4_runtime(aws: EmbeddedAws, sinks: Resources, **job_settings: Any) -> RuntimeSpec:
     """Step 4 as the runtime the proxy invokes (the demo's), pointed at the suite's moto and sinks."""
-    from devtools.demo_step5 import RUNTIME_ARN, step4_runtime
+    from commands.worlds import STEP4_RUNTIME_ARN, step4_runtime
 
-    assert RUNTIME_ARN == STEP4_ARN
+    assert STEP4_RUNTIME_ARN == STEP4_ARN
     return step4_runtime(aws, sinks, **job_settings)
 
 
 def agent_app_runtime() -> RuntimeSpec:
     """tests/step5/agent_app.py (SSE, agent 4xx/5xx, slow answers, echo) as a runtime."""
-    return folder_runtime(TEST_AGENT_ARN.rsplit("/", 1)[1], Path(__file__).parent, module="agent_app")
+    return step_runtime(TEST_AGENT_ARN.rsplit("/", 1)[1], Path(__file__).parent, module="agent_app")
 
 
 # Imported by path under its own name, as Lambda does with `lambda_proxy.handler`.

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from devtools import records
-from devtools.agentcore_local import AgentCoreLocal, runtime_arn
-from devtools.apigw import ApiGatewayProcess, LocalApiGateway
-from devtools.demo_step5 import lambda_environment
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.http import call
-from shared.core.settings import DEFAULT_RUNTIME_MAX_ATTEMPTS
+from commands.worlds import Resources, create_sinks, lambda_environment, step5_front, step5_routes
+from local_cloud import aws as local_aws
+from local_cloud.agentcore import AgentCoreLocal, runtime_arn
+from local_cloud.apigw import ApiGatewayProcess, LocalApiGateway
+from local_cloud.aws import EmbeddedAws
+from local_cloud.http import call
+from shared.runtime.settings import DEFAULT_RUNTIME_MAX_ATTEMPTS
 from tests.steps.step5.support import (
     LOCAL_SETTINGS,
     SESSION_SECRET,
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 
 def dynamodb_item(aws: EmbeddedAws, sinks: Resources, item_id: str) -> dict[str, Any]:
-    return records.dynamodb_item(aws, sinks.table_name, item_id)
+    return local_aws.dynamodb_item(aws, sinks.table_name, item_id)
 
 
 def invocations_for(data_plane: AgentCoreLocal, session_id: str) -> list[Any]:
@@ -41,7 +41,7 @@ def front_process(
 ) -> Iterator[ApiGatewayProcess]:
     """The proxy as its own process (like a Lambda container) with only a function's environment."""
     env = lambda_environment(aws, sinks, data_plane, session_secret=SESSION_SECRET)
-    with ApiGatewayProcess(env=env) as front:
+    with step5_front(env) as front:
         yield front
 
 
@@ -50,7 +50,7 @@ def front(lambda_env: None, data_plane: AgentCoreLocal, monkeypatch: pytest.Monk
     """The proxy in this process (to vary its settings per test), in front of the test agent."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", data_plane.endpoint_url)
     monkeypatch.setenv("AGENT_RUNTIME_ARN", TEST_AGENT_ARN)
-    with LocalApiGateway(lambda_proxy.handler) as gw:
+    with LocalApiGateway(lambda_proxy.handler, step5_routes()) as gw:
         yield f"{gw.url}/calculate"
 
 
@@ -228,7 +228,7 @@ def test_container_errors_as_runtime_client_error(lambda_env: None, monkeypatch:
     with AgentCoreLocal(runtimes, container_errors="runtime_client_error", **LOCAL_SETTINGS) as plane:
         monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", plane.endpoint_url)
         monkeypatch.setenv("AGENT_RUNTIME_ARN", TEST_AGENT_ARN)
-        with LocalApiGateway(lambda_proxy.handler) as gw:
+        with LocalApiGateway(lambda_proxy.handler, step5_routes()) as gw:
             status, _, body = call(f"{gw.url}/calculate", {"prompt": {"a": 1, "b": 1, "mode": "conflict"}})
 
     assert status == 502
@@ -236,9 +236,9 @@ def test_container_errors_as_runtime_client_error(lambda_env: None, monkeypatch:
 
 
 def test_demo_rows_pass(aws: EmbeddedAws) -> None:
-    from devtools.demo_step5 import run_step5_demo
+    from commands.demo.step5 import run_step5_demo
 
-    rows = run_step5_demo(aws, aws.create_resources())
+    rows = run_step5_demo(aws, create_sinks(aws))
 
     assert len(rows) == 4
     assert all(row.ok for row in rows), rows

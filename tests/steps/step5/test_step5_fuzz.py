@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from devtools.agentcore_local import AgentCoreLocal
-from devtools.emulator import EmbeddedAws, Resources
+from commands.worlds import Resources
+from local_cloud.agentcore import AgentCoreLocal
+from local_cloud.aws import EmbeddedAws
 from shared.core.arithmetic import exact_sum
 from shared.core.jsonnum import dumps_exact, loads_exact
 from tests.helpers import FUZZ_EXAMPLES, JSON_VALUES, NUMBER_TEXT, assert_no_leak

@@ -12,12 +12,12 @@ from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from devtools.faults import SendFault
-from shared.core.settings import (
+from harness.faults import SendFault
+from shared.runtime.settings import (
     DEFAULT_RUNTIME_CONNECT_TIMEOUT,
     DEFAULT_RUNTIME_MAX_ATTEMPTS,
     DEFAULT_RUNTIME_READ_TIMEOUT,
-    ProxySettings,
+    RuntimeTarget,
 )
 from tests.steps.step5.support import (
     FUNCTION_ARN,
@@ -526,7 +526,7 @@ def test_runtime_arn_from_id_and_function_arn(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("AGENT_RUNTIME_ID", "step4_dynamodb_sink-AbCd012345")
     function_arn = "arn:aws-cn:lambda:cn-north-1:210987654321:function:proxy:live"
 
-    settings = ProxySettings.from_env(function_arn)
+    settings = RuntimeTarget.from_env(function_arn)
 
     assert settings.runtime_arn == (
         "arn:aws-cn:bedrock-agentcore:cn-north-1:210987654321:runtime/step4_dynamodb_sink-AbCd012345"

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
-from devtools.agentcore_local import AgentCoreLocal
-from devtools.apigw import ApiGatewayProcess
-from devtools.demo_step5 import lambda_environment
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.http import call
-from devtools.records import dynamodb_item
+from commands.worlds import Resources, lambda_environment, step5_front
+from local_cloud.agentcore import AgentCoreLocal
+from local_cloud.apigw import ApiGatewayProcess
+from local_cloud.aws import EmbeddedAws, dynamodb_item
+from local_cloud.http import call
 from tests.steps.step5.support import STEP4_ARN
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +26,7 @@ POLL_TIMEOUT = 20.0
 @pytest.fixture(scope="module")
 def jobs_front(aws: EmbeddedAws, sinks: Resources, data_plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
     """The proxy as a Lambda-like process: a function's environment plus local endpoints."""
-    with ApiGatewayProcess(env=lambda_environment(aws, sinks, data_plane)) as front:
+    with step5_front(lambda_environment(aws, sinks, data_plane)) as front:
         yield front
 
 

@@ -17,15 +17,14 @@ from typing import Any
 
 import pytest
 
-from devtools.agentcore_local import AgentCoreLocal
-from devtools.apigw import ApiGatewayProcess
-from devtools.apigw_auth import local_token
-from devtools.demo_step5 import lambda_environment
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.http import call
-from devtools.records import dynamodb_item
-from shared.aws import JobStore
-from shared.core.jobs import NewJob, new_job_id
+from commands.worlds import Resources, lambda_environment, step5_front
+from local_cloud.agentcore import AgentCoreLocal
+from local_cloud.apigw import ApiGatewayProcess
+from local_cloud.apigw.auth import local_token
+from local_cloud.aws import EmbeddedAws, dynamodb_item
+from local_cloud.http import call
+from shared.jobs.model import NewJob, new_job_id
+from shared.jobs.store import JobStore
 from tests.helpers import agentcore_client
 from tests.steps.step5.jobs_support import Caller, finished, job_record, lost, result_items, wait_record
 from tests.steps.step5.support import (
@@ -57,7 +56,7 @@ def plane(aws: EmbeddedAws, sinks: Resources) -> Iterator[AgentCoreLocal]:
 def front(aws: EmbeddedAws, sinks: Resources, plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
     """The proxy behind API keys (each key one caller), in its own process."""
     env = lambda_environment(aws, sinks, plane, caller_identity="api_key", session_secret=SESSION_SECRET)
-    with ApiGatewayProcess(env=env, api_keys=KEYS) as gateway:
+    with step5_front(env, api_keys=KEYS) as gateway:
         yield gateway
 
 
@@ -304,7 +303,7 @@ def test_a_request_without_a_valid_key_is_api_gateways_403(
 def jwt_front(aws: EmbeddedAws, sinks: Resources, plane: AgentCoreLocal) -> Iterator[ApiGatewayProcess]:
     """The proxy behind the local JWT mode (unsigned local tokens, claims read as a Cognito authorizer's)."""
     env = lambda_environment(aws, sinks, plane, caller_identity="jwt", session_secret=SESSION_SECRET)
-    with ApiGatewayProcess(env=env, jwt=True) as gateway:
+    with step5_front(env, jwt=True) as gateway:
         yield gateway
 
 

@@ -12,12 +12,13 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from devtools.emulator import EmbeddedAws, Resources
-from devtools.faults import inject_aws_error
-from devtools.serve import free_port
-from shared.aws import JobStore
-from shared.core.jobs import SUCCEEDED, NewJob, job_from_item, job_view, new_job_id
-from shared.core.settings import JOBS_TABLE_NAME
+from commands.worlds import Resources
+from harness.faults import inject_aws_error
+from local_cloud.aws import EmbeddedAws
+from local_cloud.loopback import free_port
+from shared.apigw.settings import JOBS_TABLE_NAME
+from shared.jobs.model import SUCCEEDED, NewJob, job_from_item, job_view, new_job_id
+from shared.jobs.store import JobStore
 from tests.steps.step5.support import STEP4_ARN, FakeContext, event, headers_of, lambda_proxy, with_header
 
 pytestmark = pytest.mark.usefixtures("lambda_env")

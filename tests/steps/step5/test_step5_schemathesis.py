@@ -22,11 +22,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from devtools.agentcore_local import AgentCoreLocal
-from devtools.apigw import ApiGatewayProcess
-from devtools.demo_step5 import lambda_environment, step4_runtime
-from devtools.emulator import EmbeddedAws
-from devtools.openapi import DOCUMENT
+from commands.openapi import DOCUMENT
+from commands.worlds import create_sinks, lambda_environment, step4_runtime, step5_front
+from local_cloud.agentcore import AgentCoreLocal
+from local_cloud.aws import EmbeddedAws
 from tests.helpers import FUZZ_EXAMPLES
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -43,7 +42,7 @@ pytestmark = [pytest.mark.reliability, pytest.mark.xdist_group("schemathesis")]
 @pytest.fixture(scope="module")
 def stack(module_aws: EmbeddedAws) -> Iterator[tuple[str, AgentCoreLocal]]:
     """The stage URL of the local step 5 stack (moto, step 4 on the local data plane, the proxy)."""
-    resources = module_aws.create_resources()
+    resources = create_sinks(module_aws)
     # Jobs schemathesis starts may ask for hours of delay_seconds: their sessions end at a short lifetime.
     with (
         AgentCoreLocal(
@@ -53,7 +52,7 @@ def stack(module_aws: EmbeddedAws) -> Iterator[tuple[str, AgentCoreLocal]]:
             max_lifetime=30.0,
             stop_grace=1.0,
         ) as plane,
-        ApiGatewayProcess(env=lambda_environment(module_aws, resources, plane)) as front,
+        step5_front(lambda_environment(module_aws, resources, plane)) as front,
     ):
         yield front.url, plane
 

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
-from devtools.cfn import lint_template, load_template, translate_sam
-from shared.core.jobs import JOB_KEY_PREFIX
-from shared.core.settings import DEFAULT_RUNTIME_READ_TIMEOUT, JOBS_TABLE_NAME
+from harness.templates import lint_template
+from local_cloud.aws.cfn import load_template, translate_sam
+from shared.apigw.settings import JOBS_TABLE_NAME
+from shared.jobs.model import JOB_KEY_PREFIX
+from shared.runtime.settings import DEFAULT_RUNTIME_READ_TIMEOUT
 from tests.steps.step5.support import STEP5, lambda_proxy
 
 TEMPLATE = STEP5 / "template.yaml"
@@ -196,8 +198,7 @@ def test_job_routes_are_proxied_like_calculate(
 
 
 def test_every_api_route_is_a_lambda_route_and_a_local_front_route(sam: dict[str, Any]) -> None:
-    from devtools.apigw import DEFAULT_ROUTES
-    from devtools.openapi import operations
+    from commands.worlds import step5_routes
     from shared.apigw import routes
 
     events = sam["Resources"]["ProxyFunction"]["Properties"]["Events"].values()
@@ -205,12 +206,12 @@ def test_every_api_route_is_a_lambda_route_and_a_local_front_route(sam: dict[str
     # Each event also needs its Lambda permission, which SAM derives from the event.
     permissions = of_type(translated(sam), "AWS::Lambda::Permission")
 
-    assert template_routes == set(operations()) == set(routes(lambda_proxy.app)) == set(DEFAULT_ROUTES)
+    assert template_routes == set(step5_routes()) == set(routes(lambda_proxy.app))
     assert len(permissions) == len(template_routes)
 
 
 def test_policy_checker_finds_nothing_to_narrow() -> None:
-    from devtools.cfn import check_template
+    from harness.templates import check_template
 
     assert check_template(translated(load_template(TEMPLATE))) == []
 
@@ -243,7 +244,8 @@ def test_session_secret_is_generated_and_resolved_never_a_parameter(sam: dict[st
 
 
 def test_max_lifetime_is_one_setting_for_both_sides(sam: dict[str, Any]) -> None:
-    from shared.core.settings import DEFAULT_MAX_LIFETIME_SECONDS, RUNTIME_MAX_LIFETIME_SECONDS
+    from shared.core.settings import DEFAULT_MAX_LIFETIME_SECONDS
+    from shared.jobs.settings import RUNTIME_MAX_LIFETIME_SECONDS
 
     env = only(translated(sam), "AWS::Lambda::Function")["Environment"]["Variables"]
     parameter = sam["Parameters"]["RuntimeMaxLifetimeSeconds"]

@@ -1,0 +1,152 @@
+"""`agentcore-local`: serve the local AgentCore data plane; `agentcore-local sessions`: show its sessions.
+
+agentcore-local --runtime step1=1_compute_without_model [--port 8081]
+agentcore-local sessions [--endpoint http://127.0.0.1:8081]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from local_cloud.agentcore import (
+    CONTAINER_ERRORS,
+    AgentCoreLocal,
+    RuntimeSpec,
+    Settings,
+    parse_runtime_flag,
+    session_lines,
+)
+from local_cloud.agentcore.models import SERVICE_MINIMUM_SECONDS
+from local_cloud.processes import START_MODES
+
+from .errors import fail
+from .steps import ROOT
+from .worlds import step_runtime
+
+DEFAULT_PORT = 8081
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    defaults = Settings()
+    parser = argparse.ArgumentParser(
+        prog="agentcore-local",
+        description="A local AgentCore Runtime data plane: one process per session. "
+        "`agentcore-local sessions` lists its sessions.",
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    parser.add_argument(
+        "--runtime", action="append", default=[], metavar="NAME=STEP_FOLDER",
+        help="serve STEP_FOLDER/agent.py as arn:aws:bedrock-agentcore:<region>:123456789012:runtime/NAME",
+    )  # fmt: skip
+    parser.add_argument(
+        "--aws-endpoint", metavar="URL", help="embedded AWS (moto) to read deployed runtimes from"
+    )
+    parser.add_argument("--idle-timeout", type=_seconds, default=defaults.idle_timeout, metavar="S")
+    parser.add_argument("--max-lifetime", type=_seconds, default=defaults.max_lifetime, metavar="S")
+    parser.add_argument(
+        "--stop-grace", type=_seconds, default=defaults.stop_grace, metavar="S", help="SIGTERM to SIGKILL"
+    )
+    parser.add_argument("--max-sessions", type=int, default=defaults.max_sessions, help="live-session quota")
+    parser.add_argument(
+        "--start-mode", choices=START_MODES, default=defaults.start_mode,
+        help="spawn: a fresh interpreter per session (realistic cold starts); fork: from a zygote",
+    )  # fmt: skip
+    parser.add_argument("--container-errors", choices=CONTAINER_ERRORS, default="passthrough")
+    return parser
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(argv: list[str]) -> int:
+    """Serve until interrupted (Ctrl-C or SIGTERM end every session first)."""
+    args = _serve_parser().parse_args(argv)
+    for flag, value in (("--idle-timeout", args.idle_timeout), ("--max-lifetime", args.max_lifetime)):
+        if value < SERVICE_MINIMUM_SECONDS:
+            print(f"warning: {flag} {value:g} s is below the service's minimum of 60 s", file=sys.stderr)
+    runtimes = [_runtime(flag) for flag in args.runtime]
+    plane = AgentCoreLocal(
+        runtimes,
+        aws_endpoint=args.aws_endpoint,
+        port=args.port,
+        container_errors=args.container_errors,
+        idle_timeout=args.idle_timeout,
+        max_lifetime=args.max_lifetime,
+        stop_grace=args.stop_grace,
+        max_sessions=args.max_sessions,
+        start_mode=args.start_mode,
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        plane.start()
+    except OSError as exc:
+        return fail(f"cannot serve on 127.0.0.1:{args.port} ({exc.strerror}); pick another --port")
+    # Around everything: a SIGTERM that lands while printing or serving also unwinds through stop().
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            for spec in runtimes:
+                print(f"  runtime {spec.arn} <- {spec.folder}")
+            print(f"AgentCore data plane at {plane.endpoint_url}", flush=True)
+            plane.wait()
+    finally:
+        plane.stop()
+    return 0
+
+
+def _runtime(flag: str) -> RuntimeSpec:
+    try:
+        name, folder = parse_runtime_flag(flag)
+    except ValueError as exc:
+        raise SystemExit(fail(str(exc))) from None
+    # A folder as given (from here), else a step folder of this checkout.
+    path = Path(folder) if Path(folder).is_dir() else ROOT / folder
+    if not (path / "agent.py").is_file():
+        raise SystemExit(fail(f"--runtime {flag}: no agent.py in {path}"))
+    return step_runtime(name, path.resolve())
+
+
+def sessions(argv: list[str]) -> int:
+    """Print the session table and the priced usage of a running data plane."""
+    parser = argparse.ArgumentParser(prog="agentcore-local sessions")
+    parser.add_argument("--endpoint", default=f"http://127.0.0.1:{DEFAULT_PORT}")
+    parser.add_argument("--json", action="store_true", help="the raw /_local/sessions list")
+    args = parser.parse_args(argv)
+    url = f"{args.endpoint.rstrip('/')}/_local/sessions"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            views = json.loads(resp.read())
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        return fail(
+            f"no local data plane answers at {args.endpoint} ({reason}); start one with "
+            "`agentcore-local --runtime NAME=STEP_FOLDER`, or give --endpoint"
+        )
+    print(json.dumps(views, indent=2) if args.json else "\n".join(session_lines(views)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch `sessions` or serve."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sessions"]:
+        return sessions(argv[1:])
+    return serve(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

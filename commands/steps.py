@@ -1,0 +1,33 @@
+"""The steps, once: their folders, which are AgentCore apps, which write to a sink and with which service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every step folder, in order; step 5 is a Lambda (SAM), the others AgentCore apps (agent.py).
+STEPS = (
+    "0_run_default_agentcore",
+    "1_compute_without_model",
+    "2_sqs_sink",
+    "3_s3_sink",
+    "4_dynamodb_sink",
+    "5_api_gateway_proxy",
+)
+AGENT_STEPS = STEPS[:5]
+# The AgentCore apps that need no model (steps 1-4: what the demo, the load and fuzz runs serve).
+PLAIN_STEPS = STEPS[1:5]
+# Each sink step and the boto3 service it writes to.
+SINKS = {"2_sqs_sink": "sqs", "3_s3_sink": "s3", "4_dynamodb_sink": "dynamodb"}
+SINK_STEPS = tuple(SINKS)
+# The steps `serve-local` starts a local world for.
+SERVED_STEPS = STEPS
+
+
+def step_dir(step: str) -> Path:
+    """Return the folder of an AgentCore step by name (e.g. '2_sqs_sink'), or of examples/<name>."""
+    path = ROOT / step
+    if not (path / "agent.py").is_file():
+        raise ValueError(f"no step folder with an agent.py: {step}")
+    return path

@@ -1,0 +1,73 @@
+"""Loopback networking for the local cloud: a free port, and a ThreadingHTTPServer on 127.0.0.1 served from
+a daemon thread (the base of every local plane and front)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import TypeVar
+
+__all__ = ["LoopbackHttpServer", "free_port"]
+
+_S = TypeVar("_S", bound="LoopbackHttpServer")
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LoopbackHttpServer:
+    """Start, stop and context-manage one threaded HTTP server on 127.0.0.1."""
+
+    thread_name = "loopback-http"
+
+    def __init__(self, port: int = 0) -> None:
+        self._port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """Return the request handler class, bound to this server."""
+        raise NotImplementedError
+
+    def serve(self) -> tuple[str, int]:
+        """Start serving in a daemon thread; return the bound (host, port)."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), self.handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name=self.thread_name, daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        """Stop the server and its thread."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def wait(self) -> None:
+        """Block until the server stops (command-line use)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def start(self: _S) -> _S:
+        """Start serving and return self."""
+        self.serve()
+        return self
+
+    def __enter__(self: _S) -> _S:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

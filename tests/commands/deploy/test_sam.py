@@ -1,0 +1,121 @@
+"""Step 5 with the real SAM CLI: `sam validate --lint`, `sam build`, and the built package answering an event.
+
+aws-sam-cli lives in .venv/sam (its boto3 pin conflicts with the project's); `sam build` needs the
+template's runtime, python3.12, on PATH: found on PATH, in pyenv's versions, or by `uv python find`.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from commands.worlds import step_runtime
+from local_cloud.agentcore import AgentCoreLocal, runtime_arn
+from tests.commands.deploy.helpers import BIN, ROOT, base_env, git_status, offline, run
+
+STEP5 = "5_api_gateway_proxy"
+EVENT = ROOT / "tests" / "steps" / "step5" / "events" / "calculate_post.json"
+# Call the handler as the Lambda runtime would, in an interpreter that sees only the built package.
+PROBE = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import lambda_proxy
+class Context:
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:proxy"
+    aws_request_id = "sam-build-test"
+    function_name = "proxy"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    def get_remaining_time_in_millis(self):
+        return 28_000
+print(json.dumps(lambda_proxy.handler(json.load(open(sys.argv[2])), Context())))
+"""
+
+
+def python312() -> tuple[str | None, str]:
+    """A python3.12 for `sam build`, and where it was found (or why none was)."""
+    found = shutil.which("python3.12")
+    if found and subprocess.run([found, "-V"], capture_output=True, check=False).returncode == 0:
+        return found, "PATH"
+    for candidate in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12"))):
+        return candidate, "pyenv's versions folder"
+    uv = subprocess.run(
+        [str(BIN / "uv"), "python", "find", "3.12"], capture_output=True, text=True, check=False
+    )
+    if uv.returncode == 0 and uv.stdout.strip():
+        return uv.stdout.strip(), "uv python find"
+    return None, "no python3.12 on PATH, in ~/.pyenv/versions or from `uv python find 3.12`"
+
+
+@pytest.fixture
+def sam_env(scratch: Path, proxy_port: int) -> dict[str, str]:
+    """Fake credentials and a region for SAM (it never calls AWS here), offline, step 5 staged."""
+    subprocess.run(
+        [sys.executable, "-m", "commands.stage", STEP5], cwd=scratch, check=True, capture_output=True
+    )
+    env = base_env(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "SAM_CLI_TELEMETRY": "0",
+        }
+    )
+    return offline(env, proxy_port)
+
+
+def test_sam_validate_lint(scratch: Path, sam_env: dict[str, str]) -> None:
+    result = run([str(BIN / "sam"), "validate", "--lint"], scratch / STEP5, sam_env, 300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "is a valid SAM Template" in result.stdout
+
+
+def test_sam_build_makes_a_package_that_answers_the_recorded_event(
+    scratch: Path, sam_env: dict[str, str]
+) -> None:
+    python, where = python312()
+    if python is None:
+        pytest.skip(f"sam build needs the template's runtime: {where}")
+    print(f"sam build with {python} (found on {where})")
+    env = {**sam_env, "PATH": os.pathsep.join([str(Path(python).parent), sam_env["PATH"]])}
+    built = run([str(BIN / "sam"), "build"], scratch / STEP5, env, 600)
+    assert built.returncode == 0, built.stdout[-4000:]
+    package = scratch / STEP5 / ".aws-sam" / "build" / "ProxyFunction"
+    assert (package / "lambda_proxy.py").is_file() and (package / "shared" / "__init__.py").is_file()
+    assert (package / "boto3").is_dir()  # requirements.txt, installed for python3.12 from the wheelhouse
+    assert git_status(scratch) == []  # .aws-sam/ and the staged shared/ are git-ignored
+
+    arn = runtime_arn("sam-build-test")
+    with AgentCoreLocal([step_runtime("sam-build-test", "1_compute_without_model")]) as data_plane:
+        lambda_env = {
+            "PATH": env["PATH"],
+            "AGENT_RUNTIME_ARN": arn,
+            "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": data_plane.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+        # -I: no PYTHONPATH, no user site, no current folder: only the package and the standard library.
+        answered = subprocess.run(
+            [python, "-I", "-c", PROBE, str(package), str(EVENT)],
+            env=lambda_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert answered.returncode == 0, answered.stderr[-3000:]
+    reply = json.loads(answered.stdout.strip().splitlines()[-1])
+    assert reply["statusCode"] == 200, reply
+    assert json.loads(reply["body"])["data"] == {"result": 10}
