@@ -6,7 +6,15 @@ answer; `cost-model` is the command.
 """
 
 from .model import ARCHITECTURES, PATTERNS, VERSIONS, Request, Workload, compare, profile_workload
-from .prices import MB_PER_GB, PRICES_FILE, agentcore_session_cost, load_prices
+from .prices import (
+    MB_PER_GB,
+    PRICES_FILE,
+    agentcore_session_cost,
+    durable_cost,
+    load_prices,
+    microvm_cost,
+    tenant_environment_cost,
+)
 from .report_lines import Parsed, Report, ReportError, parse_files, parse_text
 from .run import Run
 from .table import CAVEAT, render
@@ -26,9 +34,12 @@ __all__ = [
     "Workload",
     "agentcore_session_cost",
     "compare",
+    "durable_cost",
     "load_prices",
+    "microvm_cost",
     "parse_files",
     "parse_text",
     "profile_workload",
     "render",
+    "tenant_environment_cost",
 ]

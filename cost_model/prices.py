@@ -8,7 +8,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MB_PER_GB", "PRICES_FILE", "agentcore_session_cost", "load_prices"]
+__all__ = [
+    "MB_PER_GB",
+    "PRICES_FILE",
+    "agentcore_session_cost",
+    "durable_cost",
+    "load_prices",
+    "microvm_cost",
+    "tenant_environment_cost",
+]
 
 # The one price table, inside this package (the local planes price their usage with it too).
 PRICES_FILE = Path(__file__).resolve().parent / "prices.json"
@@ -41,3 +49,50 @@ def agentcore_session_cost(
     cpu = cpu_seconds * rates["vcpu_hour"] / 3600
     memory = billed_seconds * memory_gb * rates["gb_hour"] / 3600
     return float(cpu + memory)
+
+
+def microvm_cost(
+    running_seconds: float,
+    suspended_seconds: float,
+    memory_gb: float | None = None,
+    suspends: int = 0,
+    snapshot_reads: int = 1,
+    prices: dict[str, Any] | None = None,
+) -> float:
+    """Return the USD list price of one Lambda MicroVM: its baseline while RUNNING, its snapshot when SUSPENDED.
+
+    RUNNING bills the baseline vCPU (memory_gb x vcpu_per_gb) and memory every second, idle or not; usage
+    above the baseline (bursts) is not modelled. SUSPENDED bills the snapshot's storage per hour; each
+    suspend writes a snapshot and each launch or resume reads one (taken as the memory's size).
+    """
+    table = (prices or load_prices())["lambda_microvms"]
+    gb = table["default_memory_gb"] if memory_gb is None else memory_gb
+    vcpu = gb * table["vcpu_per_gb"]
+    running = running_seconds * (vcpu * table["vcpu_second"] + gb * table["gb_second"])
+    stored = suspended_seconds / 3600 * gb * table["snapshot_gb_hour"]
+    moved = gb * (suspends * table["snapshot_write_gb"] + snapshot_reads * table["snapshot_read_gb"])
+    return float(running + stored + moved)
+
+
+def durable_cost(
+    operations: float, gb_written: float, gb_months_retained: float, prices: dict[str, Any] | None = None
+) -> float:
+    """Return the USD list price of durable execution itself: operations, data written and data retained.
+
+    The invocations that run the steps (replays included) are ordinary Lambda requests and duration, priced
+    apart; a wait bills no duration.
+    """
+    table = (prices or load_prices())["lambda_durable"]
+    return float(
+        operations * table["per_million_operations"] / 1_000_000
+        + gb_written * table["per_gb_written"]
+        + gb_months_retained * table["per_gb_month_retained"]
+    )
+
+
+def tenant_environment_cost(
+    new_environments: float, memory_mb: float, prices: dict[str, Any] | None = None
+) -> float:
+    """Return the USD charge for new tenant-isolated execution environments of a function of this memory (x86_64)."""
+    table = (prices or load_prices())["lambda_tenant_isolation"]
+    return float(new_environments * memory_mb / MB_PER_GB * table["per_new_environment_gb"]["x86_64"])

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from cost_model import agentcore_session_cost, load_prices
+from cost_model import (
+    agentcore_session_cost,
+    durable_cost,
+    load_prices,
+    microvm_cost,
+    tenant_environment_cost,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,3 +34,47 @@ def test_price_table_names_its_sources():
     assert prices["lambda"]["source"].startswith("https://aws.amazon.com/")
     assert prices["agentcore"]["source"].startswith("https://aws.amazon.com/")
     assert set(prices["agentcore"]["platform_versions"]) == {"v1", "v2"}
+
+
+@pytest.mark.parametrize(
+    ("running", "suspended", "memory_gb", "suspends", "reads", "expected"),
+    [
+        # An hour RUNNING at the 2 GB / 1 vCPU default, one launch read: baseline every second, idle or not.
+        (3600, 0, None, 0, 1, 3600 * (1 * 0.0000276944 + 2 * 0.0000036667) + 2 * 0.00155),
+        # Ten minutes running, an hour suspended at 4 GB / 2 vCPU: storage per GB-hour, one write, two reads.
+        (
+            600,
+            3600,
+            4,
+            1,
+            2,
+            600 * (2 * 0.0000276944 + 4 * 0.0000036667) + 4 * 0.0001111111 + 4 * 0.0038 + 8 * 0.00155,
+        ),
+    ],
+)
+def test_microvm_cost_matches_hand_computed(running, suspended, memory_gb, suspends, reads, expected):
+    got = microvm_cost(running, suspended, memory_gb, suspends=suspends, snapshot_reads=reads)
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_suspended_hour_costs_far_less_than_a_running_one():
+    assert microvm_cost(0, 3600, snapshot_reads=0) < microvm_cost(3600, 0, snapshot_reads=0) / 50
+
+
+def test_durable_cost_counts_operations_data_written_and_retained():
+    # A million jobs of 4 operations, 2 KB written each, kept 14 days.
+    written = 1_000_000 * 2 / 1024 / 1024
+    expected = 4 * 8.00 + written * 0.25 + written * 14 / 30 * 0.15
+    assert durable_cost(4_000_000, written, written * 14 / 30) == pytest.approx(expected, rel=1e-12)
+
+
+def test_tenant_environments_are_priced_per_gb_of_memory():
+    # The Lambda pricing page's own example: 200,000 new environments at 1,024 MB cost $33.40.
+    assert tenant_environment_cost(200_000, 1024) == pytest.approx(33.40, rel=1e-9)
+
+
+def test_every_home_in_the_price_table_names_its_source_or_why_it_is_not_priced():
+    for name, table in load_prices().items():
+        if isinstance(table, dict):
+            assert "source" in table, name
+            assert table["source"].startswith("http") or "https://" in table["source"], name
