@@ -59,7 +59,7 @@ def microvm_cost(
     snapshot_reads: int = 1,
     prices: dict[str, Any] | None = None,
 ) -> float:
-    """Return the USD list price of one Lambda MicroVM: its baseline while RUNNING, its snapshot when SUSPENDED.
+    """Return the USD list price of one Lambda MicroVM: its baseline running, its snapshot suspended.
 
     RUNNING bills the baseline vCPU (memory_gb x vcpu_per_gb) and memory every second, idle or not; usage
     above the baseline (bursts) is not modelled. SUSPENDED bills the snapshot's storage per hour; each
@@ -93,6 +93,6 @@ def durable_cost(
 def tenant_environment_cost(
     new_environments: float, memory_mb: float, prices: dict[str, Any] | None = None
 ) -> float:
-    """Return the USD charge for new tenant-isolated execution environments of a function of this memory (x86_64)."""
+    """Return the USD charge for new tenant-isolated environments of this memory size (x86_64)."""
     table = (prices or load_prices())["lambda_tenant_isolation"]
     return float(new_environments * memory_mb / MB_PER_GB * table["per_new_environment_gb"]["x86_64"])
