@@ -109,7 +109,12 @@ CALCULATE = {
         **_errors(400, 401, 403, 404, 409, 413, 415, 429, 500, 502, 503, 504),
     },
     "openapi_extensions": _body(
-        {"type": "object", "required": ["prompt"], "properties": {"prompt": _PROMPT}},
+        {
+            "type": "object",
+            "required": ["prompt"],
+            "additionalProperties": False,
+            "properties": {"prompt": _PROMPT},
+        },
         {"prompt": {"a": 1, "b": 2}},
     ),
 }

@@ -50,6 +50,19 @@ ONE_OFF_SESSION_PREFIX = "apigw-once-"
 # What POST /jobs accepts; anything else (e.g. "job_status", a status query to the runtime, or "caller",
 # which only this proxy names) is refused.
 JOB_FIELDS = frozenset({"prompt", "mode", "delay_seconds", "idempotency_key"})
+# What POST /calculate accepts: a synchronous sum takes the prompt alone (a delay or a mode is a job's).
+CALCULATE_FIELDS = frozenset({"prompt"})
+
+
+def refuse_unknown(payload, fields, what):
+    """400 naming the first field the route would otherwise ignore, and what it accepts."""
+    unknown = sorted(set(payload) - fields)
+    if unknown:
+        hint = " (a delay or a mode belongs to POST /jobs)" if fields is CALCULATE_FIELDS else ""
+        raise InvalidInput(
+            f"{unknown[0]} is not a field of {what}{hint}; send {{{', '.join(sorted(fields))}}}",
+            field=unknown[0],
+        )
 
 
 @functools.cache
@@ -149,11 +162,11 @@ def calculate():
     """Validate, invoke the runtime once, wrap its answer."""
     payload = json_payload(app)
     checked_sum(payload)  # Bad input (an unstorable sum too) never reaches the runtime.
+    refuse_unknown(payload, CALCULATE_FIELDS, "a calculate request")
     given, session_id = callers_session(current_caller())
     one_off = fresh_session_id(ONE_OFF_SESSION_PREFIX)
     target = runtime()
     try:
-        # /calculate is synchronous: only the prompt goes on ("mode" or "job_status" belong to /jobs).
         answer = target.invoke(dumps_exact({"prompt": payload["prompt"]}).encode(), session_id or one_off)
     finally:
         if session_id is None:
@@ -170,12 +183,7 @@ def submit_job():
     """Start an async job on the runtime in a fresh session: 202 + Location (200 for a known key)."""
     payload = json_payload(app)
     checked_sum(payload)
-    unknown = sorted(set(payload) - JOB_FIELDS)
-    if unknown:
-        raise InvalidInput(
-            f"{unknown[0]} is not a field of a job request; send {{{', '.join(sorted(JOB_FIELDS))}}}",
-            field=unknown[0],
-        )
+    refuse_unknown(payload, JOB_FIELDS, "a job request")
     if payload.get("mode", "async") != "async":
         raise InvalidInput('POST /jobs always runs asynchronously: omit mode or send "async"', field="mode")
     # botocore retries a failed InvokeAgentRuntime; a key tied to this API request makes those retries

@@ -67,8 +67,10 @@ def error_body(error: AppError) -> dict[str, Any]:
 
 
 def error_response(error: AppError) -> Response:
-    """Return the error envelope with the error's status code."""
-    return json_response(error_body(error), status=error.status)
+    """Return the error envelope with the error's status code, and a top-level `message` for clients that
+    read only that (botocore shows it after the status; the starter toolkit prints it)."""
+    body = {**error_body(error), "message": f"{error.code}: {error.message}"}
+    return json_response(body, status=error.status)
 
 
 def log_error(error: AppError, exc: BaseException | None = None, where: str = "") -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
@@ -11,6 +13,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core.errors import AppError, InvalidInput
 from ..core.jsonnum import loads_exact
 from .context import STATE_KEY
+
+# The header the runtime carries an invocation's request id in (the SDK reads the same one).
+REQUEST_ID_HEADER = "x-amzn-bedrock-agentcore-runtime-request-id"
 
 __all__ = ["MAX_BODY_BYTES", "MIDDLEWARE", "ExactJsonMiddleware"]
 
@@ -51,7 +56,7 @@ class ExactJsonMiddleware:
             payload = loads_exact(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             error = InvalidInput(
-                f"the request body is not valid JSON ({type(exc).__name__})",
+                f"the request body is not valid JSON: {_where(exc)}",
                 field="$",
                 expected='a JSON object such as {"prompt": {"a": 1, "b": 2}}',
             )
@@ -91,9 +96,32 @@ async def _read_rest(first: bytes, receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
+def _where(exc: BaseException) -> str:
+    """What is wrong with a body that does not parse, and where (line and column, or byte)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    return str(exc)
+
+
+def _request_id(scope: Scope) -> str:
+    """The runtime's request id for this request (its header), else a new one, as the SDK would make."""
+    for name, value in scope.get("headers", ()):
+        if name.decode("latin-1").lower() == REQUEST_ID_HEADER:
+            return str(value.decode("latin-1"))
+    return str(uuid.uuid4())
+
+
 async def _send_error(error: AppError, status: int, scope: Scope, receive: Receive, send: Send) -> None:
-    logger.warning("refused request: %s", error.message)
-    await JSONResponse(error.to_body(), status_code=status)(scope, receive, send)
+    rid = _request_id(scope)
+    logger.warning("refused request %s: %s", rid, error.message)
+    body = error.to_body()
+    body["error"]["request_id"] = rid
+    body["message"] = f"{error.code}: {error.message}"
+    await JSONResponse(body, status_code=status)(scope, receive, send)
 
 
 MIDDLEWARE = [Middleware(ExactJsonMiddleware)]

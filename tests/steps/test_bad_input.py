@@ -81,3 +81,34 @@ def test_oversized_body_is_refused_before_parsing(step: str) -> None:
     response = step_client(step).post("/invocations", content=raw)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "InvalidInput"
+
+
+@pytest.mark.parametrize("step", ALL_STEPS)
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (b'{"prompt": {"a": 1 "b": 2}}', "Expecting ',' delimiter at line 1, column 20"),
+        (
+            b'{\n  "prompt": {"a": 1, "b": 2},\n}',
+            "Expecting property name enclosed in double quotes at line 3, column 1",
+        ),
+        (b"", "Expecting value at line 1, column 1"),
+        (b"\xff\xfe\xfa", "it is not UTF-8 text"),
+    ],
+)
+def test_invalid_json_names_line_and_column_and_carries_the_request_id(
+    step: str, raw: bytes, where: str
+) -> None:
+    sent = "req-0123456789abcdef"
+    plain = step_client(step).post("/invocations", content=raw)
+    named = step_client(step).post(
+        "/invocations", content=raw, headers={"X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": sent}
+    )
+    for response in (plain, named):
+        assert response.status_code == 400
+        body = response.json()
+        assert where in body["error"]["message"], body
+        assert body["message"] == f"InvalidInput: {body['error']['message']}"
+    # The runtime's request id when it sent one, else a fresh one: every answer can be found in the logs.
+    assert named.json()["error"]["request_id"] == sent
+    assert len(plain.json()["error"]["request_id"]) == 36

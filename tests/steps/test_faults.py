@@ -19,7 +19,9 @@ SEED = {"prompt": {"a": 5, "b": 3}}
 def assert_error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error"}, "an error response carries no result and no success flag"
+    assert set(body) == {"error", "message"}, "an error response carries no result and no success flag"
+    # What botocore and the starter toolkit show: the code and message, at the top level too.
+    assert body["message"] == f"{body['error']['code']}: {body['error']['message']}"
     assert not any(flag in response.text for flag in SUCCESS_FLAGS)
     assert body["error"]["code"] == code
     assert "Traceback" not in response.text and "botocore" not in response.text

@@ -320,3 +320,14 @@ def test_an_idle_verdict_never_ends_a_session_an_invocation_just_reached(plane: 
     assert plane.pool.end(live, "idle", unless_invoked=True) is False
     plane.pool.release(live)
     assert plane.pool.end(live, "idle", unless_invoked=True) is True
+
+
+def test_a_steps_400_reaches_boto3_with_its_code_and_message(plane: AgentCoreLocal) -> None:
+    # botocore keeps only a top-level `message` of an error body: the step says its code and message there too.
+    client = agentcore_client(plane.endpoint_url)
+    with pytest.raises(ClientError) as raised:
+        invoke(client, sid("bad-input"), b'{"prompt": {"a": "1", "b": 2}}')
+    error = raised.value.response["Error"]
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Message"].startswith("InvalidInput: prompt.a must be a number, got a string")
+    assert "InvalidInput: prompt.a must be a number" in str(raised.value)

@@ -108,15 +108,24 @@ def test_json_answer_is_wrapped_with_the_request_id(stubber: Stubber) -> None:
     assert response["isBase64Encoded"] is False
 
 
-def test_calculate_forwards_only_the_prompt(stubber: Stubber) -> None:
-    # "mode" and "job_status" belong to /jobs; /calculate must not start or read jobs in the runtime.
-    expect_call(stubber, ok_response(b'{"result":3}'), payload=b'{"prompt":{"a":1,"b":2}}')
-
-    body = '{"prompt": {"a": 1, "b": 2}, "mode": "async", "job_status": "x", "extra": 1}'
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"prompt": {"a": 1, "b": 2}, "delay_seconds": 5}', "delay_seconds"),
+        ('{"prompt": {"a": 1, "b": 2}, "mode": "async"}', "mode"),
+        ('{"prompt": {"a": 1, "b": 2}, "job_status": "x", "extra": 1}', "extra"),
+    ],
+)
+def test_calculate_refuses_what_it_would_ignore_and_never_calls_the_runtime(
+    stubber: Stubber, body: str, field: str
+) -> None:
+    # A delay or a mode belongs to /jobs: /calculate answers 400 naming the field instead of dropping it.
     response = lambda_proxy.handler(event(body=body), FakeContext())
 
-    assert response["statusCode"] == 200
-    assert body_of(response)["data"] == {"result": 3}
+    assert response["statusCode"] == 400
+    error = body_of(response)["error"]
+    assert (error["code"], error["field"]) == ("InvalidInput", field)
+    assert "send {prompt}" in error["message"]
 
 
 def test_decimals_stay_exact_both_ways(stubber: Stubber) -> None:
