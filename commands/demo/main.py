@@ -184,6 +184,7 @@ def main() -> int:
             servers = [Runtime(step, plane, spec.arn) for step, spec in zip(CHECKS, specs, strict=True)]
             rows = [row for server in servers for row in CHECKS[server.step](server, aws, res)]
             rows += run_step5_demo(aws, res, plane)
+            stopped = end_open_sessions(plane)
             sessions = session_lines(plane.sessions())
     print()
     for line in step0 or []:
@@ -192,12 +193,36 @@ def main() -> int:
     print("\nsessions of the local AgentCore data plane (one process each), and what they would cost:")
     for line in sessions:
         print(f"  {line}")
+    if stopped:
+        print(
+            f"  ({stopped} sessions the checks left open were ended with StopRuntimeSession at the end, as a "
+            "caller should: left alone, each would idle, billed, until its idle timeout)"
+        )
     failed = [row for row in rows if not row.ok]
     failed_step0 = [line for line in step0 or [] if line.startswith("[FAIL]")]
     passed = len(rows) - len(failed) + len([line for line in step0 or [] if line.startswith("[PASS]")])
     elapsed = time.monotonic() - started
     print(f"\n{passed} passed, {len(failed) + len(failed_step0)} failed in {elapsed:.1f} s")
+    print("\n".join(["", "What next:", *WHAT_NEXT]))
     return 1 if failed or failed_step0 else 0
+
+
+# Three commands to paste at the repository root; each step's README says more.
+WHAT_NEXT = (
+    "  serve a step locally and call it:   .venv/bin/serve-local 2_sqs_sink",
+    "  price your own Lambda function:     examples/lambda_reports/README.md (.venv/bin/cost-model --reports ...)",
+    "  deploy a step to your account:      make deploy STEP=2_sqs_sink   (after infra/README.md's two stacks)",
+)
+
+
+def end_open_sessions(plane: AgentCoreLocal) -> int:
+    """StopRuntimeSession on every session the checks left running; how many there were."""
+    open_ones = [view for view in plane.sessions() if view["status"] == "running"]
+    for view in open_ones:
+        plane.stop_session(view["runtime_arn"], view["session_id"])
+    for view in open_ones:
+        plane.wait_ended(view["runtime_arn"], view["session_id"], timeout=30)
+    return len(open_ones)
 
 
 if __name__ == "__main__":

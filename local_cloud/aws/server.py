@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import warnings
 from collections.abc import Mapping
@@ -25,6 +26,14 @@ _LOCAL_CONFIG = Config(
 )
 
 
+class _AppliedByApi(logging.Filter):
+    """Drops moto's "No Moto CloudFormation support" warning for the types this module applies by API."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        skipped = record.msg == "No Moto CloudFormation support for %s" and bool(record.args)
+        return not (skipped and isinstance(record.args, tuple) and record.args[0] in _PATCHED_TYPES)
+
+
 def _ref_target(value: Any) -> str | None:
     """Return the logical id a `{"Ref": ...}` points at, or None for anything else."""
     return value.get("Ref") if isinstance(value, dict) else None
@@ -41,14 +50,16 @@ class EmbeddedAws:
 
     def start(self) -> EmbeddedAws:
         """Start the server and return self."""
-        import logging
 
         from moto.server import ThreadedMotoServer
 
         # werkzeug logs every emulated AWS call; keep the demo and test output readable.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        # moto logs each resource type its CloudFormation skips; create_resources applies those by API.
-        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
+        # moto warns of each resource type its CloudFormation skips; apply_ignored_properties applies those
+        # by API, so for them the warning is noise (any other type still warns).
+        moto_log = logging.getLogger("moto")
+        if not any(isinstance(f, _AppliedByApi) for f in moto_log.filters):
+            moto_log.addFilter(_AppliedByApi())
 
         fill_moto_gaps()
         serialize_dynamodb_writes()
