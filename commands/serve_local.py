@@ -66,7 +66,8 @@ def _runtime_calls(plane: AgentCoreLocal, arn: str, payload: str, region: str) -
         "   # any credentials: nothing local checks them",
         f".venv/bin/aws bedrock-agentcore invoke-agent-runtime --endpoint-url {plane.endpoint_url} \\",
         f"    --agent-runtime-arn {arn} --runtime-session-id {session} \\",
-        f"    --payload '{payload}' /tmp/answer.json --output text --query statusCode && cat /tmp/answer.json; echo",
+        f"    --payload '{payload}' /tmp/answer.json --output text --query statusCode"
+        " && cat /tmp/answer.json; echo",
         f"{script('agentcore-local')} sessions --endpoint {plane.endpoint_url}",
     ]
 
