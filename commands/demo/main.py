@@ -210,7 +210,7 @@ def main() -> int:
 # Three commands to paste at the repository root; each step's README says more.
 WHAT_NEXT = (
     "  serve a step locally and call it:  .venv/bin/serve-local 2_sqs_sink",
-    "  price your own Lambda function:    .venv/bin/cost-model --reports ...  (examples/lambda_reports/README.md)",
+    "  price your own Lambda function:    examples/lambda_reports/README.md (.venv/bin/cost-model --reports)",
     "  deploy a step to your account:     make deploy STEP=2_sqs_sink  (after infra/README.md's two stacks)",
 )
 
