@@ -91,6 +91,8 @@ def base_env(extra: Mapping[str, str]) -> dict[str, str]:
     env["VIRTUAL_ENV"] = sys.prefix
     # Rich wraps at 80 columns when not on a terminal; a wide console keeps JSON answers on one line.
     env["COLUMNS"] = "400"
+    # What the READMEs' activation line sets: the toolkit's banner is noise in every run of ours.
+    env["AGENTCORE_SUPPRESS_RECOMMENDATION"] = "1"
     env.pop("PYTHONPATH", None)
     return {**env, **extra}
 
@@ -354,7 +356,8 @@ def readme_commands(block: str) -> list[str]:
     """A README block's commands: continuation lines joined, comments and blank lines dropped."""
     joined = re.sub(r"\\\n\s*", "", block)
     lines = (re.sub(r"\s+#.*$", "", line).strip() for line in joined.splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
+    # The venv's activation (the tests put .venv/bin first on PATH and set the banner variable themselves).
+    return [line for line in lines if line and not line.startswith(("#", "source .venv/bin/activate"))]
 
 
 def out_helper(roles_stack: str) -> str:
