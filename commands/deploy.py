@@ -145,7 +145,7 @@ def run(the_plan: Plan, folder: Path) -> None:
     print(f"+ cd {the_plan.step}", flush=True)
     for command in (the_plan.configure, the_plan.deploy):
         print(f"+ {shell(command)}", flush=True)
-        # The toolkit's "no longer supported" banner says nothing a deploy needs (the README says why we use it).
+        # The toolkit's "no longer supported" banner tells a deploy nothing (the README says why we use it).
         env = {**os.environ, "AGENTCORE_SUPPRESS_RECOMMENDATION": "1"}
         subprocess.run([agentcore(), *command[1:]], cwd=folder, env=env, check=True)
     if "direct_code_deploy" in the_plan.configure:
