@@ -35,7 +35,7 @@ EXPECTED: dict[str, tuple[dict[str, Any], str | None]] = {
     "1_compute_without_model": ({"result": 3}, None),
     "2_sqs_sink": ({"result": 8, "message_sent": True}, '"result":8'),
     "3_s3_sink": ({"result": 3, "s3_stored": True}, "agentcore-results/"),
-    "4_dynamodb_sink": ({"result": 9, "dynamodb_stored": True}, '"N": "9"'),
+    "4_dynamodb_sink": ({"result": 9, "dynamodb_stored": True}, '"9"'),
 }
 
 
