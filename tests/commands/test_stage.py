@@ -140,3 +140,25 @@ def test_step_dockerfiles_stay_identical(step: str) -> None:
     assert significant(ROOT / step / "Dockerfile") == significant(
         ROOT / "1_compute_without_model" / "Dockerfile"
     )
+
+
+@pytest.mark.parametrize(
+    "step", ["0_run_default_agentcore", *ALL_STEPS, "5_api_gateway_proxy", "examples/lambda_on_agentcore"]
+)
+def test_each_step_readme_says_what_it_takes_from_shared(step: str) -> None:
+    files = staging.staged_files(ROOT / step)
+    slices = sorted({f.parts[1] for f in files if len(f.parts) > 2})
+    said = re.search(
+        r"\*\*What it takes from `shared/`:\*\* (.*?) \(`make stage STEP=\S+` copies those (\d+) modules",
+        (ROOT / step / "README.md").read_text(),
+    )
+    assert said, f"{step}/README.md does not say what it takes from shared/"
+    assert re.findall(r"`(\w+)`", said[1]) == slices and int(said[2]) == len(files)
+
+
+def test_the_sqs_step_stages_no_job_runtime_apigw_or_model_module() -> None:
+    staged = {str(p) for p in staging.staged_files(ROOT / "2_sqs_sink")}
+    assert not {
+        p for p in staged if p.startswith(("shared/jobs", "shared/runtime", "shared/apigw", "shared/model"))
+    }
+    assert "shared/sinks/writers.py" in staged and "shared/core/validation.py" in staged
