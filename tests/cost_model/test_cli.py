@@ -17,7 +17,7 @@ import pytest
 from commands.cost_model import main
 from cost_model import figure, load_prices
 from cost_model.table import CAVEAT
-from tests.commands.deploy.helpers import base_env, bash, readme_block
+from tests.commands.deploy.helpers import base_env, bash, readme_block, readme_commands
 from tests.helpers import ROOT, script
 
 SAMPLE = ROOT / "examples" / "lambda_reports" / "orders-api.log"
@@ -258,6 +258,30 @@ def test_readmes_other_examples_price_the_same_workload_as_the_worked_example():
         r"\(`(\.venv/bin/cost-model [^`]+ --plot images/cost-model\.png)`", readme_section(), re.S
     )
     assert caption and shlex.split(caption[1].replace("\n", " "))[:-2] == command
+
+
+def test_every_command_of_the_readme_cost_block_runs():
+    # Each line as pasted at the repository root: cost-model lines as they are, make lines as make expands
+    # them (`make -n`); without their plot (drawn by test_make_cost_prints_the_comparison_and_writes_the_plot).
+    block = readme_block(ROOT / "README.md", "make cost COST_ARGS=")
+    for line in readme_commands(block):
+        args = shlex.split(line)
+        if args[0] == "make":
+            done = subprocess.run(
+                ["make", "-n", "--no-print-directory", *args[1:]],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            [expanded] = [out for out in done.stdout.splitlines() if out.startswith(".venv/bin/cost-model ")]
+            args = shlex.split(expanded)
+        assert args[0] == ".venv/bin/cost-model", line
+        if "--plot" in args:
+            del args[args.index("--plot") : args.index("--plot") + 2]
+        printed = in_process(*args[1:])
+        assert printed.startswith("{") or "Monthly list prices" in printed, line
 
 
 @pytest.mark.parametrize(
