@@ -1,4 +1,5 @@
-"""`cost-model`: a workload's monthly cost on every AWS home that prices it, as a table or JSON, and a plot.
+"""`cost-model`: a workload's monthly cost on every AWS home that publishes its rates, as a table or JSON,
+and a plot.
 
 The workload is a profile (--requests, --cpu-ms, --wait-ms, --memory-mb) or your Lambda's REPORT lines
 (--reports FILE ...); the prices are cost_model/prices.json's.
@@ -17,12 +18,19 @@ from cost_model import (
     ARCHITECTURES,
     CAVEAT,
     VERSIONS,
+    DurableJob,
+    Homes,
+    IdlePolicy,
     Parsed,
     ReportError,
     Request,
     Run,
+    Startup,
+    Tenancy,
     Workload,
     compare,
+    figure,
+    load_prices,
     parse_files,
     profile_workload,
     render,
@@ -31,9 +39,14 @@ from cost_model import (
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the command's argument parser."""
+    startup = Startup.published()
+    policy = IdlePolicy()
     parser = argparse.ArgumentParser(
         prog="cost-model",
-        description="Monthly list price of a workload on AWS Lambda and on AgentCore Runtime (V1, V2).",
+        description=(
+            "Monthly list price of a workload on every AWS home that publishes its rates: Lambda, with "
+            "tenant isolation, durable functions, MicroVMs, and AgentCore Runtime (V1, V2)."
+        ),
     )
     source = parser.add_argument_group("the workload: a profile, or your Lambda's REPORT lines")
     source.add_argument("--requests", type=float, help="requests a month (with --reports: scale to this)")
@@ -49,21 +62,90 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="with --reports: share of each Duration that is CPU (REPORT lines do not say; default 1.0)",
     )
-    options = parser.add_argument_group("options")
+    options = parser.add_argument_group("Lambda and AgentCore")
     options.add_argument("--lambda-memory-mb", type=int, help="Lambda memory size (default: --memory-mb)")
     options.add_argument("--free-tier", action="store_true", help="subtract Lambda's monthly free tier")
     options.add_argument("--requests-per-session", type=int, default=1, help="requests sharing one session")
     options.add_argument("--session-gap-s", type=float, default=0.0, help="idle seconds between them")
-    options.add_argument("--startup-s", type=float, default=0.0, help="billed start-up seconds per session")
+    options.add_argument(
+        "--startup-s",
+        type=float,
+        default=startup.seconds,
+        help=f"billed start-up seconds per new AgentCore session (default {startup.seconds:g}, prices.json)",
+    )
+    options.add_argument(
+        "--startup-cpu-s",
+        type=float,
+        default=startup.cpu_seconds,
+        help=f"vCPU-seconds billed for that start-up (default {startup.cpu_seconds:g})",
+    )
+    options.add_argument(
+        "--startup-memory-mb",
+        type=float,
+        default=startup.memory_mb,
+        help=f"memory billed during that start-up (default {startup.memory_mb:g})",
+    )
     options.add_argument("--idle-timeout", type=int, help="also price this idleRuntimeSessionTimeout, s")
     options.add_argument("--payload-mb", type=float, help="largest request or response, MB (limits only)")
     options.add_argument("--v2-memory-mb", type=float, help="memory V2 bills, if measured apart (USAGE_LOGS)")
     options.add_argument(
-        "--architecture", choices=ARCHITECTURES, default="x86_64", help="Lambda to compare with"
+        "--architecture",
+        choices=ARCHITECTURES,
+        default="x86_64",
+        help="Lambda to compare with, and the durable functions' architecture",
     )
     options.add_argument("--platform-version", choices=(*VERSIONS, "both"), default="both")
-    options.add_argument("--json", action="store_true", help="print one JSON object (the pinned keys)")
-    options.add_argument("--plot", type=Path, metavar="PATH", help="write a PNG of cost against wait share")
+    tenancy = parser.add_argument_group("Lambda with tenant isolation (x86_64)")
+    tenancy.add_argument(
+        "--tenants", type=int, default=1, help="tenants a month: each needs its own environment"
+    )
+    tenancy.add_argument(
+        "--requests-per-environment",
+        type=float,
+        help="requests one tenant environment serves (default: your REPORT lines' records per cold start, "
+        "else 50 as in the pricing page's example)",
+    )
+    tenancy.add_argument(
+        "--tenant-environments",
+        type=float,
+        help="new tenant environments a month, if you know it (a tenant-isolated function's cold starts)",
+    )
+    durable = parser.add_argument_group("Lambda durable functions: one execution per request")
+    durable.add_argument("--durable-steps", type=int, help="steps per job (default: 2 around a wait, else 1)")
+    durable.add_argument(
+        "--durable-waits", type=int, help="waits (or callbacks) per job (default: 1 if it waits)"
+    )
+    durable.add_argument(
+        "--durable-payload-kb", type=float, default=1.0, help="input written at the start, KB"
+    )
+    durable.add_argument(
+        "--durable-checkpoint-kb", type=float, default=1.0, help="data each step or wait writes, KB"
+    )
+    durable.add_argument(
+        "--durable-retention-days",
+        type=float,
+        help="kept after the execution ends, 1 to 90 days (default 14)",
+    )
+    microvms = parser.add_argument_group("Lambda MicroVMs: one per session, its idle policy")
+    microvms.add_argument(
+        "--microvm-idle-s",
+        type=float,
+        default=policy.max_idle_s,
+        help=f"idle seconds before it is suspended (maxIdleDurationSeconds, at least 60; default "
+        f"{policy.max_idle_s:g})",
+    )
+    microvms.add_argument(
+        "--microvm-suspended-s",
+        type=float,
+        default=policy.suspended_s,
+        help="suspended seconds before it is terminated, waiting for the next call "
+        f"(suspendedDurationSeconds; default {policy.suspended_s:g})",
+    )
+    shown = parser.add_argument_group("output")
+    shown.add_argument(
+        "--json", action="store_true", help="print one JSON object (the pinned keys and the rest)"
+    )
+    shown.add_argument("--plot", type=Path, metavar="PATH", help="write a PNG of every home's cost")
     return parser
 
 
@@ -110,7 +192,9 @@ def _reports(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple
     try:
         parsed = parse_files(args.reports)
     except ReportError as exc:
-        parser.exit(2, f"error: {exc}\n")
+        missing = [str(path) for path in args.reports if not path.exists()]
+        hint = "; make one as examples/lambda_reports/README.md shows" if missing else ""
+        parser.exit(2, f"error: {exc}{hint}\n")
     sample = tuple(
         Request(
             wall_ms=r.duration_ms,
@@ -118,6 +202,7 @@ def _reports(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple
             billed_ms=r.billed_ms,
             lambda_memory_mb=args.lambda_memory_mb or r.memory_size_mb,
             peak_memory_mb=r.max_memory_used_mb,
+            cold=r.cold,
         )
         for r in parsed.reports
     )
@@ -163,24 +248,69 @@ def _session_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "requests_per_session": args.requests_per_session,
         "session_gap_s": args.session_gap_s,
-        "startup_s": args.startup_s,
+        "startup": Startup(args.startup_s, args.startup_cpu_s, args.startup_memory_mb),
         "payload_mb": args.payload_mb,
         "v2_memory_mb": args.v2_memory_mb,
     }
+
+
+def _check_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    if args.requests_per_session < 1:
+        parser.error("--requests-per-session must be 1 or more")
+    negative = [
+        f"--{name.replace('_', '-')}"
+        for name in (
+            "session_gap_s",
+            "startup_s",
+            "startup_cpu_s",
+            "startup_memory_mb",
+            "microvm_suspended_s",
+            "durable_payload_kb",
+            "durable_checkpoint_kb",
+        )
+        if getattr(args, name) < 0
+    ]
+    negative += [
+        f"--{name.replace('_', '-')}"
+        for name in ("durable_steps", "durable_waits", "tenant_environments")
+        if getattr(args, name) is not None and getattr(args, name) < 0
+    ]
+    if negative:
+        parser.error(f"{', '.join(negative)} must not be negative")
+    if args.lambda_memory_mb is not None and args.lambda_memory_mb < 1:
+        parser.error("--lambda-memory-mb must be positive")
+    if args.idle_timeout is not None and not 60 <= args.idle_timeout <= 1_209_600:
+        parser.error("--idle-timeout must be 60 to 1,209,600 s (28,800 on microVMs)")
+    if args.tenants < 1:
+        parser.error("--tenants must be 1 or more")
+    if args.requests_per_environment is not None and args.requests_per_environment < 1:
+        parser.error("--requests-per-environment must be 1 or more")
+    if args.durable_retention_days is not None and not 1 <= args.durable_retention_days <= 90:
+        parser.error("--durable-retention-days must be 1 to 90 (DurableConfig RetentionPeriodInDays)")
+    if not 60 <= args.microvm_idle_s <= 28_800:
+        parser.error("--microvm-idle-s must be 60 to 28,800 s (maxIdleDurationSeconds)")
+
+
+def _homes(args: argparse.Namespace) -> Homes:
+    return Homes(
+        architecture=args.architecture,
+        tenancy=Tenancy(args.tenants, args.requests_per_environment, args.tenant_environments),
+        durable=DurableJob(
+            args.durable_steps,
+            args.durable_waits,
+            args.durable_payload_kb,
+            args.durable_checkpoint_kb,
+            args.durable_retention_days,
+        ),
+        idle_policy=IdlePolicy(args.microvm_idle_s, args.microvm_suspended_s),
+    )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Run:
     """Parse the command line into a Run; exit with a message on bad input."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.requests_per_session < 1:
-        parser.error("--requests-per-session must be 1 or more")
-    if args.session_gap_s < 0 or args.startup_s < 0:
-        parser.error("--session-gap-s and --startup-s must not be negative")
-    if args.lambda_memory_mb is not None and args.lambda_memory_mb < 1:
-        parser.error("--lambda-memory-mb must be positive")
-    if args.idle_timeout is not None and not 60 <= args.idle_timeout <= 1_209_600:
-        parser.error("--idle-timeout must be 60 to 1,209,600 s (28,800 on microVMs)")
+    _check_options(args, parser)
     build = _reports if args.reports else _profile
     workload, describe, notes = build(args, parser)
     notes += _common_assumptions(args, workload)
@@ -195,19 +325,30 @@ def parse_args(argv: Sequence[str] | None = None) -> Run:
         args.idle_timeout,
         args.json,
         args.plot,
+        _homes(args),
     )
 
 
 def _common_assumptions(args: argparse.Namespace, workload: Workload) -> list[str]:
+    prices = load_prices()
     notes = [
-        "the same wall time on every platform; Lambda first-tier rates, billed duration in 1 ms steps"
+        "the same wall time on every home; Lambda first-tier rates, billed duration in 1 ms steps"
         + (", free tier subtracted" if args.free_tier else ", no free tier (--free-tier to subtract it)"),
         f"{args.requests_per_session} request{'' if args.requests_per_session == 1 else 's'} "
-        "per AgentCore session"
+        "per AgentCore session and per MicroVM"
         + (f", {args.session_gap_s:g} s apart" if args.requests_per_session > 1 else "")
-        + "; CPU billed only while computing, memory at the session's peak (at least 128 MB) every second",
-        f"session start-up billed: {args.startup_s:g} s (--startup-s; AWS measured about 2 s to first "
-        "response on V2 and 2.85 to 30 s on V1, not all of it inside the session)",
+        + "; AgentCore bills CPU only while computing, memory at the session's peak (at least 128 MB) every "
+        "second",
+        f"AgentCore start-up billed per new session: {figure(args.startup_s)} s at "
+        f"{figure(args.startup_memory_mb)} MB and {figure(args.startup_cpu_s)} vCPU-s (--startup-s, "
+        "--startup-memory-mb, --startup-cpu-s; derived from AWS's measure-your-runtime sample on V2, where "
+        "billed vCPU-hours ran at 2 to 3 times serving time; "
+        "no V1 figure is published and the same is assumed)",
+        "stopped after every request, files kept: each request starts its own session and stops it (managed "
+        "session storage keeps the files); the storage itself is not priced",
+        _tenancy_note(args),
+        _durable_note(args, prices),
+        _microvm_note(args),
     ]
     if min(r.lambda_memory_mb for r in workload.sample) < 128:
         notes.append("Lambda memory below its 128 MB minimum is priced as 128 MB")
@@ -222,13 +363,64 @@ def _common_assumptions(args: argparse.Namespace, workload: Workload) -> list[st
     return notes
 
 
+def _tenancy_note(args: argparse.Namespace) -> str:
+    if args.tenant_environments is not None:
+        estimate = f"{figure(args.tenant_environments)} new environments a month (--tenant-environments)"
+    else:
+        per = (
+            f"{figure(args.requests_per_environment)} (--requests-per-environment)"
+            if args.requests_per_environment is not None
+            else "your REPORT lines' records per cold start"
+            if args.reports
+            else "50, the pricing page example's 2% cold-start rate (--requests-per-environment)"
+        )
+        estimate = (
+            f"a new environment per {per}, at least one per tenant ({figure(args.tenants)}, --tenants); "
+            "what you may know instead: a tenant-isolated function's cold starts a month "
+            "(--tenant-environments)"
+        )
+    return (
+        f"Lambda tenant isolation: Lambda x86_64's charges plus one charge per new environment: {estimate}; "
+        "INIT of those cold starts not added; arm64 not priced (its rate is not published)"
+    )
+
+
+def _durable_note(args: argparse.Namespace, prices: dict[str, Any]) -> str:
+    retention = args.durable_retention_days or prices["lambda_durable"]["default_retention_days"]
+    return " ".join(
+        [
+            f"Lambda durable ({args.architecture}): one execution per request, invoked asynchronously;",
+            "as the pricing page counts: 1 start + each step + each wait are operations,",
+            "1 invocation + 1 per wait are requests (replays' own time not added);",
+            "waits suspended: the wait is a durable wait or callback (the work waited on runs elsewhere)",
+            "and only the CPU time is billed, shared among the invocations;",
+            "waiting inside a step: billed as a plain function;",
+            f"{figure(args.durable_payload_kb)} KB input + {figure(args.durable_checkpoint_kb)} KB per step",
+            f"or wait written, kept while it runs and {figure(retention)} days after",
+            "(1 GB = 1,000,000 KB, 30-day months, as the page's example)",
+        ]
+    )
+
+
+def _microvm_note(args: argparse.Namespace) -> str:
+    return (
+        "Lambda MicroVMs (arm64): one per session; baseline the smallest of 0.5/1/2/4/8 GB holding the peak "
+        "memory (vCPU half its GB), billed every running second; a request computes on one vCPU, above the "
+        "baseline billed as burst; a snapshot of the baseline's size read at launch and resume, written at "
+        "each suspend; one image stored all month; launch time not billed (not stated). Idle policy: "
+        f"suspended after {figure(args.microvm_idle_s)} s idle (--microvm-idle-s), terminated after "
+        f"{figure(args.microvm_suspended_s)} s suspended (--microvm-suspended-s); left running holds it as "
+        "long"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status."""
     run = parse_args(argv)
-    result = compare(run.workload, run.free_tier)
+    result = compare(run.workload, run.free_tier, homes=run.homes)
     if run.json:
         print(json.dumps(result, indent=2))
-        # The JSON keeps exactly the pinned keys; the caveat goes to stderr so it is never lost.
+        # The JSON keeps the pinned keys as they were, the new homes beside them; the caveat goes to stderr.
         print(f"cost_model: {CAVEAT}", file=sys.stderr)
     else:
         print(render(run, result))

@@ -1,21 +1,50 @@
-"""Monthly list prices of one workload on Lambda and on AgentCore Runtime, and the limits it would hit."""
+"""Monthly list prices of one workload on every AWS home that publishes its rates, and the limits it hits.
+
+Lambda (x86_64, arm64) and AgentCore Runtime (V1, V2) as the pinned JSON has them; Lambda with tenant
+isolation, Lambda durable functions and Lambda MicroVMs (tenancy.py, durable.py, microvms.py) beside them;
+the homes whose rates could not be read, named with why.
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
+from .durable import DURABLE_PATTERNS, DurableJob, durable_monthly
+from .microvms import MICROVM_PATTERNS, IdlePolicy, microvms_monthly
 from .prices import MB_PER_GB, agentcore_session_cost, load_prices
+from .tenancy import TENANT_ARCHITECTURE, TENANT_PATTERNS, Tenancy, requests_per_environment, tenant_charge
+from .workload import (
+    LAMBDA_MIN_MEMORY_MB,
+    Workload,
+    session_sample,
+    sessions,
+    with_requests_per_session,
+)
+
+__all__ = [
+    "ARCHITECTURES",
+    "PATTERNS",
+    "VERSIONS",
+    "Homes",
+    "agentcore_monthly",
+    "break_even_idle_s",
+    "compare",
+    "lambda_monthly",
+    "limits",
+    "new_home_limits",
+    "not_priced",
+    "session_storage_monthly",
+]
 
 ARCHITECTURES = ("x86_64", "arm64")
 VERSIONS = ("v1", "v2")
 # The session patterns of the pinned JSON: seconds a session stays idle after its last request.
 PATTERNS = {"stop_after_each": 0, "idle_60": 60, "idle_default": 900}
 
-# Limits (read 2026-12-01; the README's comparison cites each one).
+# Limits (read 2026-12-02; the README's comparison cites each one).
 LAMBDA_MAX_DURATION_S = 900  # Lambda quotas page
-LAMBDA_MEMORY_MB = (128, 10_240)  # Lambda quotas page; 1 MB steps
+LAMBDA_MEMORY_MB = (LAMBDA_MIN_MEMORY_MB, 10_240)  # Lambda quotas page; 1 MB steps
 LAMBDA_SYNC_PAYLOAD_MB = 6  # Lambda quotas page / Invoke API: 6 MB each way, synchronous
 AGENTCORE_SYNC_REQUEST_S = 900  # AgentCore quotas page: request timeout 15 min
 AGENTCORE_STREAM_S = 3_600  # AgentCore quotas page: streaming maximum 60 min
@@ -23,93 +52,28 @@ AGENTCORE_PAYLOAD_MB = 100  # AgentCore quotas page
 AGENTCORE_MICROVM_MEMORY_MB = 8 * 1024  # AgentCore quotas page: 2 vCPU / 8 GB per session
 AGENTCORE_MICROVM_LIFETIME_S = 28_800  # lifecycle settings: maxLifetime up to 8 h on microVMs
 AGENTCORE_INSTANCES_LIFETIME_S = 1_209_600  # lifecycle settings: up to 14 days on Instances
+DURABLE_CHECKPOINT_MB = 100  # Lambda quotas, durable functions: 100 MB of checkpoint data per execution
+# The homes the price table names as not priced here, in the order the table lists them.
+NOT_PRICED = {
+    "lambda_web_functions": ("Lambda Web Functions", ("lambda_web_functions",)),
+    "lambda_managed_instances": ("Lambda Managed Instances", ("lambda_managed_instances",)),
+    "lambda_tenant_isolation_arm64": ("Lambda arm64 with tenant isolation", ("lambda_tenant_isolation",)),
+    "agentcore_instances": ("AgentCore Runtime Instances", ("agentcore_instances",)),
+    "agentcore_session_storage_files": (
+        "AgentCore managed session storage (the files kept)",
+        ("agentcore", "session_storage"),
+    ),
+}
 
 
 @dataclass(frozen=True)
-class Request:
-    """One request as both platforms would run it."""
+class Homes:
+    """How the homes beyond Lambda and AgentCore run the workload (each with its stated defaults)."""
 
-    wall_ms: float  # handler time: CPU plus waiting (Lambda's Duration)
-    cpu_ms: float
-    billed_ms: int  # Lambda's billed duration
-    lambda_memory_mb: int  # Lambda's configured memory
-    peak_memory_mb: float  # memory the code actually uses (Lambda's Max Memory Used)
-
-
-@dataclass(frozen=True)
-class Workload:
-    """A sample of requests and how often it recurs in a month, grouped into AgentCore sessions."""
-
-    sample: tuple[Request, ...]
-    monthly_requests: float
-    requests_per_session: int = 1
-    session_gap_s: float = 0.0  # idle time between two requests of one session
-    startup_s: float = 0.0  # billed session start-up before the first request
-    payload_mb: float | None = None
-    v2_memory_mb: float | None = None  # V2's billed memory when measured apart; else the peak
-
-    @property
-    def scale(self) -> float:
-        """How many times the sample recurs in a month."""
-        return self.monthly_requests / len(self.sample)
-
-
-@dataclass(frozen=True)
-class Session:
-    """One AgentCore session of the workload, before its idle tail."""
-
-    busy_s: float  # start-up, the requests and the gaps between them
-    cpu_s: float
-    peak_memory_mb: float
-
-
-def profile_workload(
-    requests: float,
-    cpu_ms: float,
-    wait_ms: float,
-    memory_mb: float,
-    lambda_memory_mb: int | None = None,
-    granularity_ms: int | None = None,
-    **options: Any,
-) -> Workload:
-    """Return the workload of `requests` identical requests a month."""
-    granularity = granularity_ms or load_prices()["lambda"]["billing_granularity_ms"]
-    wall = cpu_ms + wait_ms
-    request = Request(
-        wall_ms=wall,
-        cpu_ms=cpu_ms,
-        billed_ms=granularity * math.ceil(round(wall / granularity, 9)),
-        lambda_memory_mb=lambda_memory_mb if lambda_memory_mb is not None else math.ceil(memory_mb),
-        peak_memory_mb=memory_mb,
-    )
-    return Workload(sample=(request,), monthly_requests=requests, **options)
-
-
-def session_sample(workload: Workload) -> tuple[Request, ...]:
-    """Return the sample repeated until it splits into whole sessions (24 records, 50 a session: 600)."""
-    size, count = workload.requests_per_session, len(workload.sample)
-    return workload.sample * (size // math.gcd(size, count))
-
-
-def sessions(workload: Workload, version: str = "v1") -> list[Session]:
-    """Group the session sample, in order, into sessions of `requests_per_session` requests."""
-    size = workload.requests_per_session
-    sample = session_sample(workload)
-    out = []
-    for start in range(0, len(sample), size):
-        group = sample[start : start + size]
-        busy_ms = sum(r.wall_ms for r in group) + (len(group) - 1) * workload.session_gap_s * 1000
-        peak = max(r.peak_memory_mb for r in group)
-        if version == "v2" and workload.v2_memory_mb is not None:
-            peak = workload.v2_memory_mb
-        out.append(
-            Session(
-                busy_s=workload.startup_s + busy_ms / 1000,
-                cpu_s=sum(r.cpu_ms for r in group) / 1000,
-                peak_memory_mb=peak,
-            )
-        )
-    return out
+    architecture: str = "x86_64"  # Lambda durable functions' (tenant isolation is x86_64: its only rate)
+    tenancy: Tenancy = field(default_factory=Tenancy)
+    durable: DurableJob = field(default_factory=DurableJob)
+    idle_policy: IdlePolicy = field(default_factory=IdlePolicy)
 
 
 def lambda_monthly(
@@ -118,7 +82,8 @@ def lambda_monthly(
     """Return Lambda's USD a month: billed GB-seconds at the first-tier rate plus requests."""
     table = (prices or load_prices())["lambda"]
     sample_gb_s = sum(
-        r.billed_ms / 1000 * max(r.lambda_memory_mb, LAMBDA_MEMORY_MB[0]) / MB_PER_GB for r in workload.sample
+        r.billed_ms / 1000 * max(r.lambda_memory_mb, LAMBDA_MIN_MEMORY_MB) / MB_PER_GB
+        for r in workload.sample
     )
     gb_s = sample_gb_s * workload.scale
     requests = workload.monthly_requests
@@ -132,12 +97,37 @@ def lambda_monthly(
 def agentcore_monthly(
     workload: Workload, version: str, idle_s: float, prices: dict[str, Any] | None = None
 ) -> float:
-    """Return AgentCore's USD a month when every session idles `idle_s` after its last request."""
-    sample_cost = sum(
-        agentcore_session_cost(round(s.busy_s + idle_s, 9), s.cpu_s, s.peak_memory_mb, version, prices)
-        for s in sessions(workload, version)
-    )
+    """Return AgentCore's USD a month when every session idles `idle_s` after its last request.
+
+    Each session starts once (its billed start-up: workload.startup), runs its requests and the gaps between
+    them at the session's peak memory (V2: the measured V2 memory when given), then idles.
+    """
+    start = workload.startup
+    sample_cost = 0.0
+    for session in sessions(workload):
+        peak = session.peak_memory_mb
+        if version == "v2" and workload.v2_memory_mb is not None:
+            peak = workload.v2_memory_mb
+        sample_cost += agentcore_session_cost(
+            round(start.seconds + session.work_s + idle_s, 9),
+            start.cpu_seconds + session.cpu_s,
+            peak,
+            version,
+            prices,
+            startup_seconds=start.seconds,
+            startup_memory_mb=start.memory_mb,
+        )
     return sample_cost * workload.monthly_requests / len(session_sample(workload))
+
+
+def session_storage_monthly(workload: Workload, version: str, prices: dict[str, Any] | None = None) -> float:
+    """Return AgentCore's USD a month when every request's session is stopped after it, its files kept.
+
+    Managed session storage keeps a session's files across StopRuntimeSession, so a session's requests need
+    not keep its microVM: each request starts one (billed start-up each time) and stops it right after.
+    The storage itself is not priced (preview: no rate read).
+    """
+    return agentcore_monthly(with_requests_per_session(workload, 1), version, 0, prices)
 
 
 def break_even_idle_s(
@@ -162,17 +152,6 @@ def break_even_idle_s(
     return low
 
 
-def with_wait_share(workload: Workload, share: float) -> Workload:
-    """Return the workload with the same wall times, `share` of each spent waiting instead of computing."""
-    sample = tuple(replace(r, cpu_ms=r.wall_ms * (1 - share)) for r in workload.sample)
-    return replace(workload, sample=sample)
-
-
-def with_requests_per_session(workload: Workload, per_session: int) -> Workload:
-    """Return the workload with sessions of `per_session` requests each."""
-    return replace(workload, requests_per_session=per_session)
-
-
 def _check(value: float | None, limit: float | None, unit: str, what: str) -> dict[str, Any]:
     hit = None if value is None or limit is None else value > limit
     return {"value": value, "limit": limit, "unit": unit, "hit": hit, "what": what}
@@ -183,7 +162,7 @@ def limits(workload: Workload) -> dict[str, dict[str, dict[str, Any]]]:
     longest_s = max(r.wall_ms for r in workload.sample) / 1000
     memory = max(r.peak_memory_mb for r in workload.sample)
     lambda_memory = max(r.lambda_memory_mb for r in workload.sample)
-    lifetime = max(s.busy_s for s in sessions(workload))
+    lifetime = workload.startup.seconds + max(s.work_s for s in sessions(workload))
     payload = workload.payload_mb
     return {
         "lambda": {
@@ -221,23 +200,142 @@ def limits(workload: Workload) -> dict[str, dict[str, dict[str, Any]]]:
     }
 
 
+def new_home_limits(workload: Workload, homes: Homes, counted: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return the durable functions' and the MicroVMs' limits against the workload's largest figures."""
+    prices = load_prices()
+    durable = counted["lambda_durable"]
+    policy = homes.idle_policy
+    longest_held = max(s.work_s for s in sessions(workload)) + policy.held_s
+    burst = prices["lambda_microvms"]["burst_factor"] * max(prices["lambda_microvms"]["baseline_sizes_gb"])
+    checkpoint_mb = max(
+        (
+            homes.durable.payload_kb
+            + (durable[p]["most_operations_in_a_job"] - 1) * homes.durable.checkpoint_kb
+        )
+        / 1000
+        for p in DURABLE_PATTERNS
+    )
+    return {
+        "lambda_durable": {
+            "invocation_s": _check(
+                max(durable[p]["longest_invocation_s"] for p in DURABLE_PATTERNS),
+                LAMBDA_MAX_DURATION_S,
+                "s",
+                "15 min per invocation (waits suspended: the computing between two waits)",
+            ),
+            "execution_days": _check(
+                max(durable[p]["longest_execution_days"] for p in DURABLE_PATTERNS),
+                prices["lambda_durable"]["max_execution_days"],
+                "days",
+                "366 days per execution (invoked asynchronously; 15 min when invoked synchronously)",
+            ),
+            "operations": _check(
+                max(durable[p]["most_operations_in_a_job"] for p in DURABLE_PATTERNS),
+                prices["lambda_durable"]["max_operations_per_execution"],
+                "operations",
+                "3,000 operations per execution",
+            ),
+            "checkpoint_mb": _check(
+                checkpoint_mb, DURABLE_CHECKPOINT_MB, "MB", "100 MB written per execution"
+            ),
+        },
+        "microvms": {
+            "lifetime_s": _check(
+                longest_held,
+                prices["lambda_microvms"]["max_duration_s"],
+                "s",
+                "28,800 s (8 h) from launch, running or suspended",
+            ),
+            "memory_mb": _check(
+                workload.peak_memory_mb, burst * MB_PER_GB, "MB", "an 8 GB baseline bursting to 4x (32 GB)"
+            ),
+        },
+    }
+
+
+def not_priced(prices: dict[str, Any] | None = None) -> dict[str, dict[str, str]]:
+    """Return the homes not priced here, each with its name, why (the price table's words) and source."""
+    table = prices or load_prices()
+    out = {}
+    for key, (name, path) in NOT_PRICED.items():
+        entry = table
+        for part in path:
+            entry = entry[part]
+        out[key] = {"home": name, "why": entry["not_priced_here"], "source": entry["source"]}
+    return out
+
+
 def _usd(value: float) -> float:
     # Twelve significant digits: float noise (85.20017000000001) off, at any size of bill.
     return float(f"{value:.12g}")
 
 
 def compare(
-    workload: Workload, free_tier: bool = False, prices: dict[str, Any] | None = None
+    workload: Workload,
+    free_tier: bool = False,
+    prices: dict[str, Any] | None = None,
+    homes: Homes | None = None,
 ) -> dict[str, Any]:
-    """Return the pinned JSON object: Lambda per architecture, AgentCore per version and pattern, limits."""
+    """Return the JSON object: the pinned keys (`lambda`, `agentcore`, `limits`), then every other home.
+
+    The new homes are objects of their patterns (USD a month), as the pinned ones are; `counted` says what
+    each counted, `not_priced` which homes have no rate here and why.
+    """
+    homes = homes or Homes()
+    table = prices or load_prices()
+    tenancy: dict[str, float] = {}
+    environments: dict[str, float] = {}
+    for pattern in TENANT_PATTERNS:
+        charge, environments[pattern] = tenant_charge(workload, homes.tenancy, pattern, table)
+        tenancy[pattern] = _usd(lambda_monthly(workload, TENANT_ARCHITECTURE, free_tier, table) + charge)
+    durable: dict[str, float] = {}
+    durable_counts: dict[str, dict[str, float]] = {}
+    for pattern in DURABLE_PATTERNS:
+        cost, durable_counts[pattern] = durable_monthly(
+            workload, homes.durable, pattern, homes.architecture, free_tier, table
+        )
+        durable[pattern] = _usd(cost)
+    microvms: dict[str, float] = {}
+    microvm_counts: dict[str, dict[str, float]] = {}
+    for pattern in MICROVM_PATTERNS:
+        cost, microvm_counts[pattern] = microvms_monthly(workload, pattern, homes.idle_policy, table)
+        microvms[pattern] = _usd(cost)
+    start = workload.startup
+    counted = {
+        "lambda_durable": durable_counts,
+        "lambda_tenant_isolation": {
+            "new_environments_a_month": environments,
+            "requests_per_environment": requests_per_environment(workload, homes.tenancy, table),
+            "tenants": homes.tenancy.tenants,
+            "architecture": TENANT_ARCHITECTURE,
+        },
+        "microvms": microvm_counts,
+        "agentcore": {
+            "sessions_a_month": workload.monthly_requests / workload.requests_per_session,
+            "startup_per_session": {
+                "seconds": start.seconds,
+                "vcpu_seconds": start.cpu_seconds,
+                "memory_mb": start.memory_mb,
+            },
+        },
+    }
     return {
-        "lambda": {arch: _usd(lambda_monthly(workload, arch, free_tier, prices)) for arch in ARCHITECTURES},
+        "lambda": {arch: _usd(lambda_monthly(workload, arch, free_tier, table)) for arch in ARCHITECTURES},
         "agentcore": {
             version: {
-                name: _usd(agentcore_monthly(workload, version, idle, prices))
+                name: _usd(agentcore_monthly(workload, version, idle, table))
                 for name, idle in PATTERNS.items()
             }
             for version in VERSIONS
         },
         "limits": limits(workload),
+        "lambda_tenant_isolation": tenancy,
+        "lambda_durable": durable,
+        "microvms": microvms,
+        "agentcore_session_storage": {
+            version: _usd(session_storage_monthly(workload, version, table)) for version in VERSIONS
+        },
+        "counted": counted,
+        "limits_new_homes": new_home_limits(workload, homes, counted),
+        "not_priced": not_priced(table),
     }

@@ -1,4 +1,5 @@
-"""List-price arithmetic for AWS Lambda and AgentCore Runtime, from the one price table (prices.json)."""
+"""List-price arithmetic per AWS home (Lambda, its durable functions, tenant isolation and MicroVMs; AgentCore
+Runtime), from the one price table (prices.json)."""
 
 from __future__ import annotations
 
@@ -36,18 +37,28 @@ def agentcore_session_cost(
     peak_memory_mb: float,
     version: str = "v1",
     prices: dict[str, Any] | None = None,
+    *,
+    startup_seconds: float = 0.0,
+    startup_memory_mb: float = 0.0,
 ) -> float:
     """Return the USD list price of one AgentCore Runtime session.
 
     CPU seconds at the vCPU-hour rate; memory at max(peak, 128 MB) for every second of the session,
-    rounded up to whole seconds with a 1 s minimum. No allowance for the service's system overhead.
+    rounded up to whole seconds with a 1 s minimum; the first `startup_seconds` of them (part of
+    `session_seconds`) at max(startup_memory_mb, 128 MB) instead. No allowance for the service's system
+    overhead.
     """
     table = (prices or load_prices())["agentcore"]
     rates = table["platform_versions"][version]
     billed_seconds = max(table["min_billed_seconds"], math.ceil(session_seconds))
-    memory_gb = max(peak_memory_mb, table["min_memory_mb"]) / MB_PER_GB
+    starting = min(startup_seconds, billed_seconds)
+    floor_mb = table["min_memory_mb"]
+    gb_seconds = (
+        starting * max(startup_memory_mb, floor_mb)
+        + (billed_seconds - starting) * max(peak_memory_mb, floor_mb)
+    ) / MB_PER_GB
     cpu = cpu_seconds * rates["vcpu_hour"] / 3600
-    memory = billed_seconds * memory_gb * rates["gb_hour"] / 3600
+    memory = gb_seconds * rates["gb_hour"] / 3600
     return float(cpu + memory)
 
 
@@ -58,20 +69,25 @@ def microvm_cost(
     suspends: int = 0,
     snapshot_reads: int = 1,
     prices: dict[str, Any] | None = None,
+    *,
+    burst_vcpu_seconds: float = 0.0,
+    burst_gb_seconds: float = 0.0,
 ) -> float:
     """Return the USD list price of one Lambda MicroVM: its baseline running, its snapshot suspended.
 
-    RUNNING bills the baseline vCPU (memory_gb x vcpu_per_gb) and memory every second, idle or not; usage
-    above the baseline (bursts) is not modelled. SUSPENDED bills the snapshot's storage per hour; each
-    suspend writes a snapshot and each launch or resume reads one (taken as the memory's size).
+    RUNNING bills the baseline vCPU (memory_gb x vcpu_per_gb) and memory every second, idle or not, plus
+    what is used above the baseline while it is used (burst vCPU- and GB-seconds). SUSPENDED bills the
+    snapshot's storage per hour; each suspend writes a snapshot and each launch or resume reads one (taken
+    as the memory's size).
     """
     table = (prices or load_prices())["lambda_microvms"]
     gb = table["default_memory_gb"] if memory_gb is None else memory_gb
     vcpu = gb * table["vcpu_per_gb"]
     running = running_seconds * (vcpu * table["vcpu_second"] + gb * table["gb_second"])
+    burst = burst_vcpu_seconds * table["vcpu_second"] + burst_gb_seconds * table["gb_second"]
     stored = suspended_seconds / 3600 * gb * table["snapshot_gb_hour"]
     moved = gb * (suspends * table["snapshot_write_gb"] + snapshot_reads * table["snapshot_read_gb"])
-    return float(running + stored + moved)
+    return float(running + burst + stored + moved)
 
 
 def durable_cost(

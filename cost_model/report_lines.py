@@ -213,6 +213,10 @@ def parse_files(paths: list[Path]) -> Parsed:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ReportError(f"{path}: cannot read ({exc.strerror})") from exc
+        except UnicodeDecodeError as exc:
+            raise ReportError(
+                f"{path}: not UTF-8 text (byte {exc.start}); give what CloudWatch Logs prints (text or JSON)"
+            ) from exc
         one = parse_text(text, str(path))
         total.reports += one.reports
         total.other_lines += one.other_lines

@@ -3,10 +3,11 @@ homes and options compared."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Workload
+from .model import Homes
+from .workload import Workload
 
 __all__ = ["Run"]
 
@@ -24,3 +25,4 @@ class Run:
     idle_timeout: int | None
     json: bool = False
     plot: Path | None = None
+    homes: Homes = field(default_factory=Homes)

@@ -78,3 +78,42 @@ def test_every_home_in_the_price_table_names_its_source_or_why_it_is_not_priced(
         if isinstance(table, dict):
             assert "source" in table, name
             assert table["source"].startswith("http") or "https://" in table["source"], name
+
+
+@pytest.mark.parametrize(
+    ("seconds", "startup_s", "startup_mb", "peak_mb", "expected_gb_s"),
+    [
+        # 12.2 s billed as 13: its first 2 s at 1,200 MB, the other 11 at 300 MB.
+        (12.2, 2, 1200, 300, (2 * 1200 + 11 * 300) / 1024),
+        # Start-up memory below 128 MB is billed as 128 MB, as any memory is.
+        (3, 1, 64, 512, (1 * 128 + 2 * 512) / 1024),
+        # A start-up longer than the billed session is cut to it.
+        (0.5, 4, 1024, 256, 1 * 1024 / 1024),
+    ],
+)
+def test_session_cost_bills_start_up_memory_for_its_seconds(
+    seconds, startup_s, startup_mb, peak_mb, expected_gb_s
+):
+    got = agentcore_session_cost(
+        seconds, 3.0, peak_mb, "v1", startup_seconds=startup_s, startup_memory_mb=startup_mb
+    )
+    assert got == pytest.approx(3.0 * 0.0895 / 3600 + expected_gb_s * 0.00945 / 3600, rel=1e-12)
+
+
+def test_microvm_cost_bills_use_above_the_baseline_only_while_it_is_used():
+    # The pricing page's first example, one developer-day: 2.5 h used, a quarter of it at 4 vCPU / 8 GB on the
+    # 1 vCPU / 2 GB baseline (3 vCPU and 6 GB above it), 5.5 h suspended, 6 suspends and resumes, one launch.
+    peak_s = 2.5 * 3600 * 0.25
+    got = microvm_cost(
+        2.5 * 3600,
+        5.5 * 3600,
+        2,
+        suspends=6,
+        snapshot_reads=7,
+        burst_vcpu_seconds=3 * peak_s,
+        burst_gb_seconds=6 * peak_s,
+    )
+    # The page per developer-day: compute $1,103.38 / 2,000; snapshots ($91.20 + $37.20 + $6.20) / 2,000;
+    # suspended storage 2 GB x 5.5 h at $0.08 per GB-month of 720 h.
+    expected = 1103.38 / 2000 + (91.20 + 37.20 + 6.20) / 2000 + 2 * 5.5 * 0.08 / 720
+    assert got == pytest.approx(expected, rel=1e-4)

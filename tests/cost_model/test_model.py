@@ -6,17 +6,8 @@ import math
 
 import pytest
 
-from cost_model.model import (
-    Request,
-    Workload,
-    agentcore_monthly,
-    break_even_idle_s,
-    compare,
-    lambda_monthly,
-    limits,
-    profile_workload,
-    with_wait_share,
-)
+from cost_model.model import agentcore_monthly, break_even_idle_s, compare, lambda_monthly, limits
+from cost_model.workload import NO_STARTUP, Request, Startup, Workload, profile_workload, with_wait_share
 
 # us-east-1 list prices as read on 2026-12-01 (the same figures as cost_model/prices.json).
 X86, ARM = 0.0000166667, 0.0000133334  # USD per GB-second, first tier
@@ -30,8 +21,16 @@ def session(seconds: float, cpu_s: float, memory_mb: float, cpu_rate: float, gb_
     return cpu_s * cpu_rate + max(1, math.ceil(seconds)) * max(memory_mb, 128) / 1024 * gb_rate
 
 
-# The README's worked example: 10 s waiting on a model, 0.2 s CPU, 300 MB peak, Lambda at 512 MB.
-README = {"requests": 1_000_000, "cpu_ms": 200, "wait_ms": 10_000, "memory_mb": 300, "lambda_memory_mb": 512}
+# The README's worked example: 10 s waiting on a model, 0.2 s CPU, 300 MB peak, Lambda at 512 MB; here without
+# AgentCore's billed start-up (the cases that bill it say so).
+README = {
+    "requests": 1_000_000,
+    "cpu_ms": 200,
+    "wait_ms": 10_000,
+    "memory_mb": 300,
+    "lambda_memory_mb": 512,
+    "startup": NO_STARTUP,
+}
 
 
 def by_hand(requests: float, wall_s: float, cpu_s: float, peak_mb: float, lambda_mb: float) -> dict:
@@ -58,7 +57,7 @@ def by_hand(requests: float, wall_s: float, cpu_s: float, peak_mb: float, lambda
         pytest.param(README, by_hand(1e6, 10.2, 0.2, 300, 512), id="readme-example"),
         # CPU-bound and short: 10 M requests of 50 ms CPU in 128 MB. Lambda wins (3.04 vs 15.7 at best).
         pytest.param(
-            {"requests": 10_000_000, "cpu_ms": 50, "wait_ms": 0, "memory_mb": 128},
+            {"requests": 10_000_000, "cpu_ms": 50, "wait_ms": 0, "memory_mb": 128, "startup": NO_STARTUP},
             by_hand(1e7, 0.05, 0.05, 128, 128),
             id="cpu-bound",
         ),
@@ -70,13 +69,14 @@ def by_hand(requests: float, wall_s: float, cpu_s: float, peak_mb: float, lambda
                 "wait_ms": 120_000,
                 "memory_mb": 512,
                 "lambda_memory_mb": 1024,
+                "startup": NO_STARTUP,
             },
             by_hand(1e5, 120.1, 0.1, 512, 1024),
             id="wait-heavy",
         ),
         # 110 ms in 64 MB: AgentCore bills 1 s at 128 MB; Lambda's smallest size is 128 MB too.
         pytest.param(
-            {"requests": 1_000, "cpu_ms": 10, "wait_ms": 100, "memory_mb": 64},
+            {"requests": 1_000, "cpu_ms": 10, "wait_ms": 100, "memory_mb": 64, "startup": NO_STARTUP},
             {
                 "lambda": {
                     "x86_64": 1e3 * (0.11 * 0.125 * X86 + PER_REQUEST),
@@ -99,16 +99,16 @@ def by_hand(requests: float, wall_s: float, cpu_s: float, peak_mb: float, lambda
 )
 def test_monthly_figures_match_hand_computed(profile, expected):
     result = compare(profile_workload(**profile))
-    assert set(result) == {"lambda", "agentcore", "limits"}
+    assert {"lambda", "agentcore", "limits"} <= set(result)
     assert result["lambda"] == pytest.approx(expected["lambda"], rel=1e-9)
     for version in ("v1", "v2"):
         assert result["agentcore"][version] == pytest.approx(expected[version], rel=1e-9)
 
 
 def test_the_cpu_bound_case_is_cheaper_on_lambda_and_the_wait_heavy_one_on_agentcore():
-    cpu_bound = compare(profile_workload(10_000_000, 50, 0, 128))
+    cpu_bound = compare(profile_workload(10_000_000, 50, 0, 128, startup=NO_STARTUP))
     assert cpu_bound["lambda"]["x86_64"] < min(cpu_bound["agentcore"]["v1"].values())
-    wait_heavy = compare(profile_workload(100_000, 100, 120_000, 512, 1024))
+    wait_heavy = compare(profile_workload(100_000, 100, 120_000, 512, 1024, startup=NO_STARTUP))
     assert max(wait_heavy["agentcore"]["v1"]["idle_60"], wait_heavy["agentcore"]["v2"]["idle_60"]) < min(
         wait_heavy["lambda"].values()
     )
@@ -157,7 +157,7 @@ def test_requests_sharing_a_session_pay_its_idle_tail_once():
 def test_reports_group_into_whole_sessions_in_order():
     a = Request(wall_ms=1000, cpu_ms=100, billed_ms=1000, lambda_memory_mb=512, peak_memory_mb=200)
     b = Request(wall_ms=3000, cpu_ms=300, billed_ms=3000, lambda_memory_mb=512, peak_memory_mb=400)
-    workload = Workload(sample=(a, b, a), monthly_requests=6, requests_per_session=2)
+    workload = Workload(sample=(a, b, a), monthly_requests=6, requests_per_session=2, startup=NO_STARTUP)
     # Three records, two a session: repeated to (a b)(a a)(b a), two passes of the month's six requests.
     expected = session(4, 0.4, 400, V1_CPU, V1_GB) + session(2, 0.2, 200, V1_CPU, V1_GB)
     expected += session(4, 0.4, 400, V1_CPU, V1_GB)
@@ -165,9 +165,23 @@ def test_reports_group_into_whole_sessions_in_order():
 
 
 def test_startup_and_v2_memory_options():
-    workload = profile_workload(**README, startup_s=2, v2_memory_mb=150)
-    assert agentcore_monthly(workload, "v1", 0) == pytest.approx(1e6 * session(12.2, 0.2, 300, V1_CPU, V1_GB))
-    assert agentcore_monthly(workload, "v2", 0) == pytest.approx(1e6 * session(12.2, 0.2, 150, V2_CPU, V2_GB))
+    # 2 s of start-up at 1,200 MB and 3 vCPU-s, then the request at its 300 MB (V2: the measured 150 MB):
+    # ceil(2 + 10.2) = 13 billed seconds, the first 2 at 1,200 MB.
+    workload = profile_workload(**{**README, "startup": Startup(2, 3, 1200)}, v2_memory_mb=150)
+    v1 = 3.2 * V1_CPU + (2 * 1200 + 11 * 300) / 1024 * V1_GB
+    v2 = 3.2 * V2_CPU + (2 * 1200 + 11 * 150) / 1024 * V2_GB
+    assert agentcore_monthly(workload, "v1", 0) == pytest.approx(1e6 * v1, rel=1e-12)
+    assert agentcore_monthly(workload, "v2", 0) == pytest.approx(1e6 * v2, rel=1e-12)
+
+
+def test_startup_is_billed_by_default_from_the_price_table():
+    # prices.json's agentcore.startup: 2 s at 1,200 MB and 3 vCPU-s per new session; a 60 s idle tail adds 60
+    # seconds at the session's 300 MB: ceil(2 + 10.2 + 60) = 73 billed seconds.
+    workload = profile_workload(**{k: v for k, v in README.items() if k != "startup"})
+    assert workload.startup == Startup(2.0, 3.0, 1200.0)
+    expected = 3.2 * V1_CPU + (2 * 1200 + 71 * 300) / 1024 * V1_GB
+    assert agentcore_monthly(workload, "v1", 60) == pytest.approx(1e6 * expected, rel=1e-12)
+    assert agentcore_monthly(workload, "v1", 60) > agentcore_monthly(profile_workload(**README), "v1", 60)
 
 
 def test_break_even_idle_tail():
