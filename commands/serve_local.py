@@ -1,9 +1,12 @@
 """`serve-local STEP`: start the local world a step needs (the embedded AWS and its resources, the step
-on the local AgentCore data plane, step 5's API Gateway and Lambda) and print what to call, until Ctrl-C.
+on the local AgentCore data plane, step 5's API Gateway and Lambda, step 6's event sources) and print what
+to call, until Ctrl-C.
 
 `--json` prints one line instead: {"aws_endpoint_url", "agentcore_endpoint_url", "resources": {...}},
-the names the step's front uses (for step 5: `api_url` and `api_key`). No AWS variables are needed: the
-local world has its own credentials and uses us-east-1 unless AWS_REGION says otherwise.
+the names the step's front uses (for step 5: `api_url` and `api_key`; for step 6: `event_bus_name`,
+`event_source`, `event_detail_type`, `state_machine_arn`, `queue_url`, `dlq_url`, `jobs_table` and
+`results_table`). No AWS variables are needed: the local world has its own credentials and uses us-east-1
+unless AWS_REGION says otherwise.
 """
 
 from __future__ import annotations
@@ -25,11 +28,21 @@ from local_cloud.aws import EmbeddedAws
 from .errors import fail
 from .scripts import script
 from .steps import SERVED_STEPS
-from .worlds import Resources, create_sinks, lambda_environment, step4_runtime, step5_front, step_runtime
+from .worlds import (
+    Resources,
+    create_sinks,
+    lambda_environment,
+    step4_runtime,
+    step5_front,
+    step6_world,
+    step_runtime,
+)
 
 __all__ = ["main"]
 
 DEFAULT_PLANE_PORT = 8081
+# Step 6's example message: one job request.
+MESSAGE = '{"prompt": {"a": 1, "b": 2}}'
 DEFAULT_API_PORT = 3000
 
 
@@ -145,9 +158,44 @@ def _proxy_world(port: int, api_keys: list[str]) -> Iterator[World]:
         )
 
 
+@contextlib.contextmanager
+def _events_world(port: int) -> Iterator[World]:
+    with step6_world(plane_port=port) as world:
+        names = world.names()
+        aws = f"{script('aws')} --endpoint-url {world.aws.endpoint_url}"
+        entry = json.dumps(
+            [{"EventBusName": names["event_bus_name"], "Source": names["event_source"],
+              "DetailType": names["event_detail_type"], "Detail": '{"prompt": {"a": 7, "b": 2}}'}]
+        )  # fmt: skip
+        lines = [
+            f"embedded AWS (moto) at {world.aws.endpoint_url}, its event services running; "
+            f"AgentCore data plane at {world.plane.endpoint_url} (step 4)",
+            f"  bus {names['event_bus_name']}, state machine {names['state_machine_arn']}",
+            f"  queue {names['queue_url']} (dead letters: {names['dlq_url']}), table {names['jobs_table']}",
+            "Call it from another shell at the repository root:",
+            "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+            f"AWS_DEFAULT_REGION={world.aws.region}   # any credentials: nothing local checks them",
+            f"{aws} events put-events --entries '{entry}'",
+            f"{aws} stepfunctions list-executions --state-machine-arn {names['state_machine_arn']}",
+            f"{aws} stepfunctions describe-execution --execution-arn <executionArn>",
+            f"{aws} sqs send-message --queue-url {names['queue_url']} --message-body '{MESSAGE}'",
+            f"{aws} dynamodb scan --table-name {names['results_table']}",
+        ]
+        functions = list(world.events.functions())
+        yield World(
+            world.aws.endpoint_url,
+            world.plane.endpoint_url,
+            names,
+            lines,
+            lambda: all(f.process is not None and f.process.poll() is None for f in functions),
+        )
+
+
 def _world(step: str, args: argparse.Namespace) -> contextlib.AbstractContextManager[World]:
     if step == "5_api_gateway_proxy":
         return _proxy_world(args.port or DEFAULT_API_PORT, args.api_key)
+    if step == "6_event_sources" and not args.api_key:
+        return _events_world(args.port or DEFAULT_PLANE_PORT)
     if args.api_key:
         raise SystemExit(fail(f"--api-key is step 5's (its API Gateway); {step} has none"))
     return _agent_world(step, args.port or DEFAULT_PLANE_PORT, sinks=step[0] in "234")
