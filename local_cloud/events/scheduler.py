@@ -187,7 +187,8 @@ def fire(
             error = ("ValidationException", str(exc))
             break
         except Exception as exc:  # any failed call is retried as the policy allows
-            error = (type(exc).__name__, str(exc))
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")  # a ClientError's own code
+            error = (str(code or type(exc).__name__), str(exc))
         too_old = time.monotonic() - started > int(policy["MaximumEventAgeInSeconds"])
         if attempt > int(policy["MaximumRetryAttempts"]) or too_old:
             break
