@@ -8,14 +8,22 @@ and its own remaining time. Anything else fails that message only (bad input, a 
 call, a failed, cancelled or lost job, a job still running): SQS makes it visible again after the queue's
 visibility timeout and moves it to the dead-letter queue after maxReceiveCount receives. A lost job is run
 again by the redelivery (step 4 restarts a lost job submitted again with its key).
+
+The messages of a batch are handled at the same time (Powertools' AsyncBatchProcessor, each message's
+blocking calls on a thread of their own): the function mostly waits, on the runtime and on DynamoDB.
 """
 
+import asyncio
 import functools
 import time
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    AsyncBatchProcessor,
+    EventType,
+    async_process_partial_response,
+)
 from submission import job_request, runtime, submit
 
 from shared.aws import new_client
@@ -28,7 +36,7 @@ from shared.jobs.model import ACTIVE, SUCCEEDED
 from shared.jobs.store import READ_CONFIG
 
 logger = Logger(service="agentcore-queue-consumer", level=log_level())
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = AsyncBatchProcessor(event_type=EventType.SQS)
 
 JOBS_TABLE_NAME = "JOBS_TABLE_NAME"
 JOB_WAIT_SECONDS = "JOB_WAIT_SECONDS"
@@ -85,7 +93,7 @@ def wait_for(job, deadline, every):
     return view
 
 
-def record_handler(record, lambda_context):
+def handle_message(record, lambda_context):
     """One message: submit its job, wait for it; raise (this message fails) unless it SUCCEEDED."""
     try:
         request = message_request(record)
@@ -112,9 +120,14 @@ def record_handler(record, lambda_context):
     return view
 
 
+async def record_handler(record, lambda_context):
+    """One message, on a thread of its own (its calls block), beside the batch's other messages."""
+    return await asyncio.to_thread(handle_message, record, lambda_context)
+
+
 @logger.inject_lambda_context
 def handler(event, context):
     """SQS batch: {"batchItemFailures": [...]} names the messages to redeliver (none: all done)."""
-    return process_partial_response(
+    return async_process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

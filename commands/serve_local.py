@@ -181,13 +181,14 @@ def _events_world(port: int) -> Iterator[World]:
             f"{aws} sqs send-message --queue-url {names['queue_url']} --message-body '{MESSAGE}'",
             f"{aws} dynamodb scan --table-name {names['results_table']}",
         ]
-        functions = list(world.events.functions())
+        pollers = world.deployment.pollers
+        # A function's environment starts (again) on its next invocation; the queue's poller must run on.
         yield World(
             world.aws.endpoint_url,
             world.plane.endpoint_url,
             names,
             lines,
-            lambda: all(f.process is not None and f.process.poll() is None for f in functions),
+            lambda: all(p.is_alive() for p in pollers),
         )
 
 

@@ -12,6 +12,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,8 +284,11 @@ def step6_world(
                 start_mode=start_mode,
             )
         )
-        # Step 4 imported before its first session (fork mode), as a V2 runtime is snapshotted when deployed.
-        plane.prepare(STEP4_RUNTIME_ARN)
+        # Step 4 imported before its first session (fork mode), as a V2 runtime is snapshotted when deployed;
+        # meanwhile the template is deployed.
+        preparing = stack.enter_context(ThreadPoolExecutor(max_workers=1)).submit(
+            plane.prepare, STEP4_RUNTIME_ARN
+        )
         events = stack.enter_context(EventsWorld(aws, endpoints={"bedrock-agentcore": plane.endpoint_url}))
         refresh_if_stale(STEP6)  # the functions import `shared` from this checkout, not an old staged copy
         parameters = {
@@ -299,4 +303,5 @@ def step6_world(
             function_env=lambda_endpoints(aws, plane),
             pythonpath=(str(ROOT),),
         )
+        preparing.result()
         yield Step6World(aws, resources, plane, events, deployment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import warnings
 from collections.abc import Mapping
@@ -25,6 +26,11 @@ _LOCAL_CONFIG = Config(
 )
 
 
+def _skipped_types_unlogged(record: logging.LogRecord) -> bool:
+    """A logging filter: drop moto's "No Moto CloudFormation support for <type>" lines."""
+    return not str(record.msg).startswith("No Moto CloudFormation support")
+
+
 def _ref_target(value: Any) -> str | None:
     """Return the logical id a `{"Ref": ...}` points at, or None for anything else."""
     return value.get("Ref") if isinstance(value, dict) else None
@@ -41,14 +47,14 @@ class EmbeddedAws:
 
     def start(self) -> EmbeddedAws:
         """Start the server and return self."""
-        import logging
-
         from moto.server import ThreadedMotoServer
 
         # werkzeug logs every emulated AWS call; keep the demo and test output readable.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        # moto logs each resource type its CloudFormation skips; create_resources applies those by API.
+        # moto logs each resource type its CloudFormation skips (on its "moto" logger, in 5.2.5); the callers
+        # create those by API.
         logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
+        logging.getLogger("moto").addFilter(_skipped_types_unlogged)
 
         fill_moto_gaps()
         serialize_dynamodb_writes()

@@ -1,7 +1,8 @@
 """A deployed function's local execution environment: its handler in a process of its own, with the
 environment variables its configuration gives it plus the ones Lambda's runtime sets, invoked one event at
-a time. A handler that outlives the function's timeout is cut off as Lambda cuts it off: the environment is
-replaced and the invocation fails with `Sandbox.Timedout`."""
+a time. It starts on its first invocation, as Lambda starts one (the init phase, outside the function's
+timeout). A handler that outlives the function's timeout is cut off as Lambda cuts it off: the environment
+is replaced and the invocation fails with `Sandbox.Timedout`."""
 
 from __future__ import annotations
 
@@ -83,10 +84,18 @@ class FunctionEnvironment(ChildProcess):
         """The handler is imported once the server answers."""
         return httpx.get(f"http://127.0.0.1:{self.port}/", timeout=1, trust_env=False).status_code == 200
 
+    @property
+    def running(self) -> bool:
+        """Whether the environment's process is up (it starts on the first invocation)."""
+        return self.process is not None and self.process.poll() is None
+
     def invoke(self, payload: bytes) -> Invocation:
         """Run one event through the handler (callers queue: one invocation at a time)."""
         request_id = str(uuid.uuid4())
         with self._one_at_a_time:
+            if not self.running:
+                self.stop()  # one that crashed, if any
+                self.start()  # a cold start: the handler's module imported first
             self.invocations += 1
             try:
                 response = httpx.post(
@@ -98,9 +107,8 @@ class FunctionEnvironment(ChildProcess):
                     trust_env=False,
                 )
             except httpx.TimeoutException:
-                # Lambda stops a function at its timeout and starts a fresh environment for the next event.
+                # Lambda stops a function at its timeout; the next event gets a fresh environment.
                 self.stop()
-                self.start()
                 error = {
                     "errorType": "Sandbox.Timedout",
                     "errorMessage": f"Task timed out after {self.spec.timeout:.2f} seconds",

@@ -174,9 +174,11 @@ class EventsWorld:
         parameters: Mapping[str, str] | None = None,
         function_env: Mapping[str, str] | None = None,
         pythonpath: Sequence[str] = (),
+        warm: bool = False,
     ) -> Deployment:
         """Create a template's stack and run it: its functions get their configured variables plus
-        `function_env` (the local endpoints, credentials), `pythonpath` first on their import path."""
+        `function_env` (the local endpoints, credentials), `pythonpath` first on their import path. Each
+        function's environment starts on its first invocation, or now with `warm`."""
         folder = template_path.resolve().parent
         source = load_template(template_path)
         code = _function_code(source, folder)
@@ -195,7 +197,7 @@ class EventsWorld:
         for logical, resource in translated.get("Resources", {}).items():
             if resource.get("Type") in BY_API:
                 self._create_by_api(deployment, logical, resource, resolved)
-        self._run_functions(deployment, code, function_env or {}, pythonpath)
+        self._run_functions(deployment, code, function_env or {}, pythonpath, warm)
         return deployment
 
     def _upload_code(self, folder: Path) -> None:
@@ -264,6 +266,7 @@ class EventsWorld:
         code: Mapping[str, tuple[Path, str]],
         function_env: Mapping[str, str],
         pythonpath: Sequence[str],
+        warm: bool,
     ) -> None:
         lam = self.aws.client("lambda")
         for logical, (code_dir, handler_ref) in code.items():
@@ -281,9 +284,10 @@ class EventsWorld:
                 region=self.aws.region,
             )
             deployment.functions[logical] = FunctionEnvironment(spec, function_env, pythonpath)
-        # Each environment imports its handler (the init phase) in its own process: start them together.
-        with ThreadPoolExecutor(max_workers=max(1, len(deployment.functions))) as pool:
-            list(pool.map(lambda environment: environment.start(), deployment.functions.values()))
+        if warm:
+            # Each environment imports its handler (the init phase) in its own process: start them together.
+            with ThreadPoolExecutor(max_workers=max(1, len(deployment.functions))) as pool:
+                list(pool.map(lambda environment: environment.start(), deployment.functions.values()))
         for environment in deployment.functions.values():
             patches.route_function(environment.spec.arn, environment.invoke)
             for mapping in lam.list_event_source_mappings(FunctionName=environment.spec.name)[
