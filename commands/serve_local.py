@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -41,8 +42,6 @@ from .worlds import (
 __all__ = ["main"]
 
 DEFAULT_PLANE_PORT = 8081
-# Step 6's example message: one job request.
-MESSAGE = '{"prompt": {"a": 1, "b": 2}}'
 DEFAULT_API_PORT = 3000
 
 
@@ -162,24 +161,23 @@ def _proxy_world(port: int, api_keys: list[str]) -> Iterator[World]:
 def _events_world(port: int) -> Iterator[World]:
     with step6_world(plane_port=port) as world:
         names = world.names()
-        aws = f"{script('aws')} --endpoint-url {world.aws.endpoint_url}"
-        entry = json.dumps(
-            [{"EventBusName": names["event_bus_name"], "Source": names["event_source"],
-              "DetailType": names["event_detail_type"], "Detail": '{"prompt": {"a": 7, "b": 2}}'}]
-        )  # fmt: skip
+        # The variables 6_event_sources/README.md's "Trigger and watch" block uses, set for this world.
+        variables = {
+            "BUS": names["event_bus_name"], "SOURCE": names["event_source"],
+            "DETAIL_TYPE": names["event_detail_type"], "STATE_MACHINE": names["state_machine_arn"],
+            "QUEUE_URL": names["queue_url"], "DLQ_URL": names["dlq_url"], "TABLE": names["results_table"],
+        }  # fmt: skip
         lines = [
             f"embedded AWS (moto) at {world.aws.endpoint_url}, its event services running; "
             f"AgentCore data plane at {world.plane.endpoint_url} (step 4)",
             f"  bus {names['event_bus_name']}, state machine {names['state_machine_arn']}",
             f"  queue {names['queue_url']} (dead letters: {names['dlq_url']}), table {names['jobs_table']}",
-            "Call it from another shell at the repository root:",
+            "In another shell at the repository root, set these, then run 6_event_sources/README.md's "
+            '"Trigger and watch" block:',
             "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
             f"AWS_DEFAULT_REGION={world.aws.region}   # any credentials: nothing local checks them",
-            f"{aws} events put-events --entries '{entry}'",
-            f"{aws} stepfunctions list-executions --state-machine-arn {names['state_machine_arn']}",
-            f"{aws} stepfunctions describe-execution --execution-arn <executionArn>",
-            f"{aws} sqs send-message --queue-url {names['queue_url']} --message-body '{MESSAGE}'",
-            f"{aws} dynamodb scan --table-name {names['results_table']}",
+            f'AWS="{script("aws")} --endpoint-url {world.aws.endpoint_url}"',
+            " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items()),
         ]
         pollers = world.deployment.pollers
         # A function's environment starts (again) on its next invocation; the queue's poller must run on.
