@@ -74,7 +74,8 @@ def test_a_batch_with_poison_a_throttled_call_and_a_slow_job_lands_each_record_o
     ]
     before = set(result_items(step6))
     invoked = len(step6.plane.invocations)
-    # The first submission is throttled on each of the consumer's 3 attempts: that message fails, comes back.
+    # The first submission the runtime sees is throttled on each of the consumer's 3 attempts: that message
+    # fails and comes back.
     step6.plane.inject("ThrottlingException", 429, times=3)
     ids = send(step6, bodies)
     good = [ids[0], ids[1], ids[3]]
@@ -86,10 +87,12 @@ def test_a_batch_with_poison_a_throttled_call_and_a_slow_job_lands_each_record_o
     assert {m: items[m]["result"] for m in good} == {ids[0]: "102", ids[1]: "103", ids[3]: "104"}
     # Exactly one record per good message, however often it was delivered.
     assert new == {items[m]["id"] for m in good}
-    assert dead["Body"] == poison and int(dead["Attributes"]["ApproximateReceiveCount"]) >= 3
-    assert "ThrottlingException" in [c.error_code for c in calls]
+    assert dead["Body"] == poison and int(dead["Attributes"]["ApproximateReceiveCount"]) >= 4
+    # Three throttled attempts (botocore's), whichever message's submission they fell on.
+    assert [c.error_code for c in calls].count("ThrottlingException") == 3
     slow = [c.status for c in calls if c.session_id == derived_session_id("sqs-message-", ids[1])]
-    assert slow[0] == 202 and 200 in slow[1:]  # its second delivery found the job the first one started
+    answered = [status for status in slow if status != 429]
+    assert answered[0] == 202 and 200 in answered[1:]  # a later delivery found the job an earlier one started
     # The poison message never reached the runtime: the consumer refused it itself.
     assert all(job_of(step6, m) for m in good) and job_of(step6, ids[2]) is None
     attributes = sqs.get_queue_attributes(QueueUrl=step6.queue_url, AttributeNames=["All"])["Attributes"]
