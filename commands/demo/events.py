@@ -24,8 +24,9 @@ SETTLE_SECONDS = 40.0
 # A batch of five job requests, the third not one (its "a" is a string).
 BATCH = [{"prompt": {"a": n, "b": n}} for n in (1, 2)] + [{"prompt": {"a": "three", "b": 3}}]
 BATCH += [{"prompt": {"a": n, "b": n}} for n in (4, 5)]
-# Quick redeliveries for the bad message: it is in the dead-letter queue after its second receive.
-TIMINGS = Step6Timings(max_receive_count=2)
+# The bad message is in the dead-letter queue after its second receive; 5 s for a batch leaves room for a
+# loaded machine (a batch that timed out would come back whole).
+TIMINGS = Step6Timings(consumer_timeout=5, visibility_timeout=5, max_receive_count=2, job_wait_seconds=3)
 
 
 def _item(world: Step6World, item_id: str) -> dict[str, Any]:
