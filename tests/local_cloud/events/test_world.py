@@ -213,3 +213,32 @@ def test_a_failing_schedule_is_retried_then_dead_lettered(app: App) -> None:
         attributes["ERROR_CODE"] == "AWS.SimpleQueueService.NonExistentQueue"
         and attributes["ATTEMPTS"] == "3"
     )
+
+
+def test_an_event_that_cannot_start_its_execution_goes_to_the_target_s_dead_letter_queue(app: App) -> None:
+    events, sqs = app.aws.client("events"), app.aws.client("sqs")
+    name = f"nowhere-{uuid.uuid4().hex[:8]}"
+    dlq = app.url("DlqUrl")
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name=name, EventBusName=app.output("BusName"), EventPattern=json.dumps({"source": [name]})
+    )
+    missing = f"arn:aws:states:us-east-1:123456789012:stateMachine:{name}"
+    events.put_targets(
+        Rule=name, EventBusName=app.output("BusName"),
+        Targets=[{"Id": "gone", "Arn": missing, "DeadLetterConfig": {"Arn": dlq_arn}}],
+    )  # fmt: skip
+    sent = events.put_events(Entries=[{"EventBusName": app.output("BusName"), "Source": name, "DetailType": "x",
+                                       "Detail": "{}"}])  # fmt: skip
+    event_id = sent["Entries"][0]["EventId"]
+    [delivery] = [d for d in app.world.deliveries() if d.event_id == event_id]
+    dead = wait_until(
+        lambda: [m for m in drain(sqs, dlq, 1) if json.loads(m["Body"]).get("id") == event_id],
+        20,
+        "the dead letter",
+    )
+    attributes = {k: v["StringValue"] for k, v in dead[0]["MessageAttributes"].items()}
+
+    # PutEvents itself succeeds: EventBridge delivers later, and what it cannot deliver goes to the DLQ.
+    assert sent["FailedEntryCount"] == 0 and delivery.execution_arn is None and delivery.error
+    assert attributes["TARGET_ARN"] == missing and attributes["RULE_ARN"].endswith(f"/{name}")
