@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from commands.worlds import STEP4_RUNTIME_ARN, Step6Timings, Step6World, step6_world
+from harness.waiting import wait_until
 from shared.jobs.model import key_item_id
 
 from .context import Context
@@ -38,17 +39,6 @@ def _record(world: Step6World, key: str) -> dict[str, Any]:
     return {k: next(iter(v.values())) for k, v in got.get("Item", {}).items()}
 
 
-def _until(check: Any, timeout: float, what: str, every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what}: not after {timeout} s")
-        time.sleep(every)
-
-
 def _direct_job(world: Step6World, a: int) -> None:
     """Submit one async job straight to the runtime and read its record until it SUCCEEDED."""
     key = f"bench-direct-{uuid.uuid4()}"
@@ -59,7 +49,9 @@ def _direct_job(world: Step6World, a: int) -> None:
     )
     if status != 202:
         raise RuntimeError(f"the runtime answered {status}: {job}")
-    _until(lambda: _record(world, f"job#{job['job_id']}").get("status") == "SUCCEEDED", 30, "a direct job")
+    wait_until(
+        lambda: _record(world, f"job#{job['job_id']}").get("status") == "SUCCEEDED", 30, "a direct job"
+    )
 
 
 def _chain(world: Step6World, a: int) -> float:
@@ -72,7 +64,7 @@ def _chain(world: Step6World, a: int) -> float:
                   "DetailType": names["event_detail_type"], "Detail": detail}]
     )  # fmt: skip
     event_id = sent["Entries"][0]["EventId"]
-    [delivery] = _until(
+    [delivery] = wait_until(
         lambda: [d for d in world.events.deliveries() if d.event_id == event_id], 10, "delivery"
     )
 
@@ -80,7 +72,7 @@ def _chain(world: Step6World, a: int) -> float:
         described = sfn.describe_execution(executionArn=delivery.execution_arn)
         return None if described["status"] == "RUNNING" else dict(described)
 
-    described = _until(ended, 60, "the execution")
+    described = wait_until(ended, 60, "the execution")
     took = time.perf_counter() - t0
     if described["status"] != "SUCCEEDED" or json.loads(described["output"])["result"] != a + 1:
         raise RuntimeError(f"the execution ended {described['status']}: {described.get('cause')}")
@@ -128,7 +120,9 @@ def _throughput(world: Step6World) -> tuple[float, int]:
         )
         ids += [entry["MessageId"] for entry in sent["Successful"]]
     # Watched in this process (the poller's record), so the watching adds no load to the embedded AWS.
-    _until(lambda: set(ids) <= {m for b in poller.batches for m in b.deleted} - already, 300, "every message")
+    wait_until(
+        lambda: set(ids) <= {m for b in poller.batches for m in b.deleted} - already, 300, "every message"
+    )
     took = time.perf_counter() - t0
     # None duplicated: exactly one result item per message (each message's job, from its key item).
     jobs = {_record(world, key_item_id(None, f"sqs:{message}"))["job_id"] for message in ids}

@@ -19,13 +19,6 @@ DEFINITION = STEP6 / "statemachine" / "job_chain.asl.json"
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/step4_dynamodb_sink-AbCd012345"
 
 
-@pytest.fixture(autouse=True)
-def _region(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The translator builds ARNs with the region of botocore's default session.
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-
-
 @pytest.fixture(scope="module")
 def cfn() -> dict[str, Any]:
     return translate_sam(TEMPLATE, parameter_values={"AgentRuntimeArn": RUNTIME_ARN})
