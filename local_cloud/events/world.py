@@ -10,8 +10,9 @@ from the same resolved properties (moto's own intrinsic resolution over the stac
   not execute and ignores DefinitionSubstitutions, so it is created again, by name, in the one that does;
 - AWS::Scheduler::Schedule and AWS::SQS::QueuePolicy: moto's CloudFormation does not model them.
 
-One world per process: Step Functions' interpreter reaches the embedded AWS through MOTO_PORT, and the
-patches and moto's configuration are process-wide.
+The patches, moto's configuration and MOTO_PORT (the port Step Functions' interpreter calls) are
+process-wide, and so are moto's backends: worlds started in one process share them. Execution stays on and
+MOTO_PORT names a live server while any world runs; the last one to stop puts both back.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import json
 import logging
 import os
+import threading
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +45,10 @@ __all__ = ["Deployment", "EventsWorld"]
 
 # What moto's CloudFormation does not create (or not where it runs), created by API after the stack.
 BY_API = ("AWS::StepFunctions::StateMachine", "AWS::Scheduler::Schedule", "AWS::SQS::QueuePolicy")
+# The worlds running in this process (see the module's docstring), and MOTO_PORT as it was before them.
+_running: list[EventsWorld] = []
+_port_before: list[str | None] = []
+_running_lock = threading.Lock()
 # Scheduler retries a target itself: its calls get no retries of botocore's.
 _TARGET_CALLS = Config(retries={"total_max_attempts": 1}, connect_timeout=3, read_timeout=60)
 
@@ -108,7 +114,6 @@ class EventsWorld:
         self.long_poll_seconds = long_poll_seconds
         self.schedule_backoff_seconds = schedule_backoff_seconds
         self.deployments: list[Deployment] = []
-        self._previous_port: str | None = None
         self._started = False
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -118,9 +123,12 @@ class EventsWorld:
         patches.install()
         # The interpreter logs every handled error of an execution at ERROR: the execution's history has them.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-        self._previous_port = os.environ.get("MOTO_PORT")
-        # The interpreter calls Lambda and DynamoDB with its own clients at http://localhost:$MOTO_PORT.
-        os.environ["MOTO_PORT"] = self.aws.endpoint_url.rsplit(":", 1)[1]
+        with _running_lock:
+            if not _running:
+                _port_before[:] = [os.environ.get("MOTO_PORT")]
+            _running.append(self)
+            # The interpreter calls Lambda and DynamoDB with its own clients at http://localhost:$MOTO_PORT.
+            os.environ["MOTO_PORT"] = self.aws.endpoint_url.rsplit(":", 1)[1]
         self._execute_state_machines(True)
         self._started = True
         return self
@@ -135,13 +143,20 @@ class EventsWorld:
                 patches.unroute_function(environment.spec.arn)
                 environment.stop()
         self.deployments.clear()
-        if self._started:
-            self._execute_state_machines(False)
-            if self._previous_port is None:
-                os.environ.pop("MOTO_PORT", None)
+        if not self._started:
+            return
+        self._started = False
+        with _running_lock:
+            _running.remove(self)
+            others = list(_running)
+            if others:
+                os.environ["MOTO_PORT"] = others[-1].aws.endpoint_url.rsplit(":", 1)[1]
+            elif _port_before and _port_before[0] is not None:
+                os.environ["MOTO_PORT"] = str(_port_before[0])
             else:
-                os.environ["MOTO_PORT"] = self._previous_port
-            self._started = False
+                os.environ.pop("MOTO_PORT", None)
+        if not others:
+            self._execute_state_machines(False)
 
     def __enter__(self) -> EventsWorld:
         return self.start()

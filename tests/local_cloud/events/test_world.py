@@ -242,3 +242,11 @@ def test_an_event_that_cannot_start_its_execution_goes_to_the_target_s_dead_lett
     # PutEvents itself succeeds: EventBridge delivers later, and what it cannot deliver goes to the DLQ.
     assert sent["FailedEntryCount"] == 0 and delivery.execution_arn is None and delivery.error
     assert attributes["TARGET_ARN"] == missing and attributes["RULE_ARN"].endswith(f"/{name}")
+
+
+def test_another_world_started_and_stopped_in_the_process_leaves_this_one_running(app: App) -> None:
+    with EmbeddedAws(region="us-east-1") as other, EventsWorld(other):
+        pass
+    sfn = app.aws.client("stepfunctions")
+    arn = sfn.start_execution(stateMachineArn=app.deployment.state_machines["Machine"], input="{}")["executionArn"]
+    assert finished(sfn, arn)["status"] == "SUCCEEDED"
