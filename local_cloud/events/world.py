@@ -175,10 +175,16 @@ class EventsWorld:
             raise RuntimeError(f"moto refused its Step Functions configuration (HTTP {status})")
 
     def _stop_executions(self, deployment: Deployment) -> None:
+        from botocore.exceptions import ClientError
+
         sfn = self.aws.client("stepfunctions")
         for arn in deployment.state_machines.values():
-            for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
-                sfn.stop_execution(executionArn=execution["executionArn"], cause="the local world stopped")
+            try:
+                running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+                for execution in running:
+                    sfn.stop_execution(executionArn=execution["executionArn"], cause="the local world stopped")
+            except ClientError:
+                continue  # nothing left to stop there; the world's processes are stopped all the same
 
     # -- deploy ------------------------------------------------------------------------------------
 
