@@ -182,7 +182,7 @@ class EventsWorld:
             try:
                 running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
                 for execution in running:
-                    sfn.stop_execution(executionArn=execution["executionArn"], cause="the local world stopped")
+                    sfn.stop_execution(executionArn=execution["executionArn"], cause="the world stopped")
             except ClientError:
                 continue  # nothing left to stop there; the world's processes are stopped all the same
 
