@@ -248,5 +248,7 @@ def test_another_world_started_and_stopped_in_the_process_leaves_this_one_runnin
     with EmbeddedAws(region="us-east-1") as other, EventsWorld(other):
         pass
     sfn = app.aws.client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=app.deployment.state_machines["Machine"], input="{}")["executionArn"]
+    arn = sfn.start_execution(stateMachineArn=app.deployment.state_machines["Machine"], input="{}")[
+        "executionArn"
+    ]
     assert finished(sfn, arn)["status"] == "SUCCEEDED"
