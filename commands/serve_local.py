@@ -1,9 +1,12 @@
 """`serve-local STEP`: start the local world a step needs (the embedded AWS and its resources, the step
-on the local AgentCore data plane, step 5's API Gateway and Lambda) and print what to call, until Ctrl-C.
+on the local AgentCore data plane, step 5's API Gateway and Lambda, step 6's event sources) and print what
+to call, until Ctrl-C.
 
 `--json` prints one line instead: {"aws_endpoint_url", "agentcore_endpoint_url", "resources": {...}},
-the names the step's front uses (for step 5: `api_url` and `api_key`). No AWS variables are needed: the
-local world has its own credentials and uses us-east-1 unless AWS_REGION says otherwise.
+the names the step's front uses (for step 5: `api_url` and `api_key`; for step 6: `event_bus_name`,
+`event_source`, `event_detail_type`, `state_machine_arn`, `queue_url`, `dlq_url`, `jobs_table` and
+`results_table`). No AWS variables are needed: the local world has its own credentials and uses us-east-1
+unless AWS_REGION says otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +29,15 @@ from local_cloud.aws import EmbeddedAws
 from .errors import fail
 from .scripts import script
 from .steps import SERVED_STEPS
-from .worlds import Resources, create_sinks, lambda_environment, step4_runtime, step5_front, step_runtime
+from .worlds import (
+    Resources,
+    create_sinks,
+    lambda_environment,
+    step4_runtime,
+    step5_front,
+    step6_world,
+    step_runtime,
+)
 
 __all__ = ["main"]
 
@@ -146,9 +158,44 @@ def _proxy_world(port: int, api_keys: list[str]) -> Iterator[World]:
         )
 
 
+@contextlib.contextmanager
+def _events_world(port: int) -> Iterator[World]:
+    with step6_world(plane_port=port) as world:
+        names = world.names()
+        # The variables 6_event_sources/README.md's "Trigger and watch" block uses, set for this world.
+        variables = {
+            "BUS": names["event_bus_name"], "SOURCE": names["event_source"],
+            "DETAIL_TYPE": names["event_detail_type"], "STATE_MACHINE": names["state_machine_arn"],
+            "QUEUE_URL": names["queue_url"], "DLQ_URL": names["dlq_url"], "TABLE": names["results_table"],
+        }  # fmt: skip
+        lines = [
+            f"embedded AWS (moto) at {world.aws.endpoint_url}, its event services running; "
+            f"AgentCore data plane at {world.plane.endpoint_url} (step 4)",
+            f"  bus {names['event_bus_name']}, state machine {names['state_machine_arn']}",
+            f"  queue {names['queue_url']} (dead letters: {names['dlq_url']}), table {names['jobs_table']}",
+            "In another shell at the repository root, set these, then run 6_event_sources/README.md's "
+            '"Trigger and watch" block:',
+            "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+            f"AWS_DEFAULT_REGION={world.aws.region}   # any credentials: nothing local checks them",
+            f'AWS="{script("aws")} --endpoint-url {world.aws.endpoint_url}"',
+            " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items()),
+        ]
+        pollers = world.deployment.pollers
+        # A function's environment starts (again) on its next invocation; the queue's poller must run on.
+        yield World(
+            world.aws.endpoint_url,
+            world.plane.endpoint_url,
+            names,
+            lines,
+            lambda: all(p.is_alive() for p in pollers),
+        )
+
+
 def _world(step: str, args: argparse.Namespace) -> contextlib.AbstractContextManager[World]:
     if step == "5_api_gateway_proxy":
         return _proxy_world(args.port or DEFAULT_API_PORT, args.api_key)
+    if step == "6_event_sources" and not args.api_key:
+        return _events_world(args.port or DEFAULT_PLANE_PORT)
     if args.api_key:
         raise SystemExit(fail(f"--api-key is step 5's (its API Gateway); {step} has none"))
     return _agent_world(step, args.port or DEFAULT_PLANE_PORT, sinks=step[0] in "234")

@@ -21,7 +21,7 @@ __all__ = ["needed_modules", "refresh_if_stale", "stage", "staged_files"]
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 # The files a step's build context runs: an AgentCore app's agent.py, step 5's and step 6's Lambda code.
-ENTRYPOINTS = ("agent.py", "lambda_proxy.py", "handler.py")
+ENTRYPOINTS = ("agent.py", "lambda_proxy.py", "starter.py", "handler.py")
 
 
 def needed_modules(folder: Path) -> dict[str, Path]:

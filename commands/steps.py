@@ -6,7 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Every step folder, in order; step 5 is a Lambda (SAM), the others AgentCore apps (agent.py).
+# Every step folder, in order; steps 5 and 6 are Lambdas (SAM) in front of step 4, the others AgentCore
+# apps (agent.py).
 STEPS = (
     "0_run_default_agentcore",
     "1_compute_without_model",
@@ -14,7 +15,10 @@ STEPS = (
     "3_s3_sink",
     "4_dynamodb_sink",
     "5_api_gateway_proxy",
+    "6_event_sources",
 )
+# The SAM steps (template.yaml, Lambda code; `sam validate --lint` and `sam build` check them).
+SAM_STEPS = STEPS[5:]
 AGENT_STEPS = STEPS[:5]
 # The AgentCore apps that need no model (steps 1-4: what the demo, the load and fuzz runs serve).
 PLAIN_STEPS = STEPS[1:5]

@@ -7,16 +7,21 @@ wiring is written once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from local_cloud.agentcore import AgentCoreLocal, RuntimeSpec, folder_runtime, runtime_arn
 from local_cloud.apigw import ApiGatewayProcess, openapi_routes
 from local_cloud.aws import EmbeddedAws
+from local_cloud.events import Deployment, EventsWorld
 from shared.apigw.settings import CALLER_IDENTITY, JOBS_TABLE_NAME, SESSION_ID_SECRET
 from shared.jobs.settings import JOB_LEASE_SECONDS, RUNTIME_MAX_LIFETIME_SECONDS
 from shared.runtime.settings import AGENT_RUNTIME_ARN
@@ -31,13 +36,18 @@ __all__ = [
     "STEP4_RUNTIME_NAME",
     "STEP5",
     "STEP5_OPENAPI",
+    "STEP6",
     "Resources",
+    "Step6Timings",
+    "Step6World",
     "create_sinks",
     "job_env",
+    "lambda_endpoints",
     "lambda_environment",
     "step4_runtime",
     "step5_front",
     "step5_routes",
+    "step6_world",
     "step_runtime",
 ]
 
@@ -46,6 +56,7 @@ SINKS_TEMPLATE = ROOT / "infra" / "sinks.yaml"
 STEP5 = ROOT / "5_api_gateway_proxy"
 STEP5_OPENAPI = STEP5 / "openapi.json"
 STEP5_HANDLER = f"{STEP5 / 'lambda_proxy.py'}:handler"
+STEP6 = ROOT / "6_event_sources"
 # Step 4 as the runtime step 5's proxy invokes.
 STEP4_RUNTIME_NAME = "step4_dynamodb_sink-local"
 STEP4_RUNTIME_ARN = runtime_arn(STEP4_RUNTIME_NAME)
@@ -59,6 +70,8 @@ class Resources:
     fifo_queue_url: str
     bucket: str
     table_name: str
+    # The sinks stack: its exports (<stack>-DynamoDbTableName, ...) are what steps 5 and 6 import.
+    stack_name: str = ""
 
     def env(self) -> dict[str, str]:
         """Return the step settings that point at these resources."""
@@ -81,17 +94,13 @@ def create_sinks(aws: EmbeddedAws, name: str | None = None) -> Resources:
     stack_name = f"{name}-sinks"
     outputs = aws.deploy_stack(stack_name, SINKS_TEMPLATE, {"ResourcePrefix": name})
     aws.apply_ignored_properties(stack_name, SINKS_TEMPLATE)
-    sqs = aws.client("sqs")
-
-    def local_url(url: str) -> str:
-        # The stack reports AWS-style queue URLs; ask the emulator for its own, like create_queue did.
-        return str(sqs.get_queue_url(QueueName=url.rsplit("/", 1)[-1])["QueueUrl"])
-
+    # The stack reports AWS-style queue URLs; the emulator's own are what its clients use.
     return Resources(
-        queue_url=local_url(outputs["SqsQueueUrl"]),
-        fifo_queue_url=local_url(outputs["SqsFifoQueueUrl"]),
+        queue_url=aws.local_queue_url(outputs["SqsQueueUrl"]),
+        fifo_queue_url=aws.local_queue_url(outputs["SqsFifoQueueUrl"]),
         bucket=outputs["S3BucketName"],
         table_name=outputs["DynamoDbTableName"],
+        stack_name=stack_name,
     )
 
 
@@ -124,6 +133,16 @@ def step4_runtime(
     return step_runtime(STEP4_RUNTIME_NAME, "4_dynamodb_sink", env)
 
 
+def lambda_endpoints(aws: EmbeddedAws, runtime: AgentCoreLocal) -> dict[str, str]:
+    """What a local Lambda has besides its own settings: the credentials and region a deployed function
+    gets from its role and runtime, and the local endpoints of the services it calls (AgentCore, DynamoDB)."""
+    return {
+        **{k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"},
+        **runtime.env(),
+        "AWS_ENDPOINT_URL_DYNAMODB": aws.endpoint_url,
+    }
+
+
 def lambda_environment(
     aws: EmbeddedAws,
     resources: Resources,
@@ -136,9 +155,7 @@ def lambda_environment(
     The session secret is a fresh random one unless given (the template's comes from Secrets Manager).
     """
     return {
-        **{k: v for k, v in aws.env().items() if k != "AWS_ENDPOINT_URL"},
-        **runtime.env(),
-        "AWS_ENDPOINT_URL_DYNAMODB": aws.endpoint_url,
+        **lambda_endpoints(aws, runtime),
         AGENT_RUNTIME_ARN: STEP4_RUNTIME_ARN,
         JOBS_TABLE_NAME: resources.table_name,
         CALLER_IDENTITY: caller_identity,
@@ -165,3 +182,126 @@ def step5_front(
         pythonpath=(str(ROOT),),
         **options,  # type: ignore[arg-type]
     )
+
+
+@dataclass(frozen=True)
+class Step6Timings:
+    """Step 6's template parameters for a local run: short polls and timeouts, so everything settles in
+    seconds (the template's defaults are for AWS)."""
+
+    poll_seconds: int = 1
+    max_polls: int = 60
+    consumer_timeout: int = 3
+    visibility_timeout: int = 3
+    max_receive_count: int = 3
+    batching_window: int = 1
+    job_wait_seconds: int = 2
+    job_poll_milliseconds: int = 100
+
+    def parameters(self) -> dict[str, str]:
+        """The template parameters these timings set."""
+        return {
+            "PollSeconds": str(self.poll_seconds),
+            "MaxPolls": str(self.max_polls),
+            "ConsumerTimeoutSeconds": str(self.consumer_timeout),
+            "QueueVisibilityTimeout": str(self.visibility_timeout),
+            "MaxReceiveCount": str(self.max_receive_count),
+            "BatchingWindowSeconds": str(self.batching_window),
+            "JobWaitSeconds": str(self.job_wait_seconds),
+            "JobPollMilliseconds": str(self.job_poll_milliseconds),
+        }
+
+
+@dataclass
+class Step6World:
+    """Step 6 running locally: the embedded AWS, step 4 on the data plane, the step's stack and functions."""
+
+    aws: EmbeddedAws
+    resources: Resources
+    plane: AgentCoreLocal
+    events: EventsWorld
+    deployment: Deployment
+
+    def output(self, key: str) -> str:
+        """A stack output."""
+        return self.deployment.outputs[key]
+
+    @property
+    def state_machine_arn(self) -> str:
+        """The job chain's state machine (the one that executes)."""
+        return self.deployment.state_machines["JobStateMachine"]
+
+    @property
+    def queue_url(self) -> str:
+        """The jobs queue, as the embedded AWS names it."""
+        return self.aws.local_queue_url(self.output("JobsQueueUrl"))
+
+    @property
+    def dlq_url(self) -> str:
+        """The jobs queue's dead-letter queue."""
+        return self.aws.local_queue_url(self.output("JobsDlqUrl"))
+
+    def names(self) -> dict[str, Any]:
+        """What a caller needs (serve-local --json's `resources`)."""
+        return {
+            "event_bus_name": self.output("EventBusName"),
+            "event_source": self.output("EventSource"),
+            "event_detail_type": self.output("EventDetailType"),
+            "state_machine_arn": self.state_machine_arn,
+            "queue_url": self.queue_url,
+            "dlq_url": self.dlq_url,
+            "jobs_table": self.resources.table_name,
+            "results_table": self.resources.table_name,
+            "delivery_dlq_url": self.aws.local_queue_url(self.output("DeliveryDlqUrl")),
+            "schedule_name": self.deployment.schedules["ScheduledJob"],
+            "runtime_arn": STEP4_RUNTIME_ARN,
+        }
+
+
+@contextlib.contextmanager
+def step6_world(
+    timings: Step6Timings | None = None,
+    plane_port: int = 0,
+    lease_seconds: int | None = None,
+    start_mode: str = "fork",
+    aws: EmbeddedAws | None = None,
+    resources: Resources | None = None,
+) -> Iterator[Step6World]:
+    """Start step 6 locally: the sinks (or the ones given, in the embedded AWS given), step 4 as the runtime
+    on a data plane of its own, then the step's template deployed into the embedded AWS with its event
+    services running (local_cloud.events), its functions with their template's variables plus the local
+    endpoints. Step 4 starts its sessions by fork unless asked: every message and every event is a session."""
+    timings = timings or Step6Timings()
+    name = f"agentcore-{uuid.uuid4().hex[:12]}"
+    with ExitStack() as stack:
+        aws = aws or stack.enter_context(EmbeddedAws())
+        resources = resources or create_sinks(aws, name)
+        plane = stack.enter_context(
+            AgentCoreLocal(
+                [step4_runtime(aws, resources, lease_seconds=lease_seconds)],
+                aws_endpoint=aws.endpoint_url,
+                port=plane_port,
+                start_mode=start_mode,
+            )
+        )
+        # Step 4 imported before its first session (fork mode), as a V2 runtime is snapshotted when deployed;
+        # meanwhile the template is deployed.
+        preparing = stack.enter_context(ThreadPoolExecutor(max_workers=1)).submit(
+            plane.prepare, STEP4_RUNTIME_ARN
+        )
+        events = stack.enter_context(EventsWorld(aws, endpoints={"bedrock-agentcore": plane.endpoint_url}))
+        refresh_if_stale(STEP6)  # the functions import `shared` from this checkout, not an old staged copy
+        parameters = {
+            "AgentRuntimeArn": STEP4_RUNTIME_ARN,
+            "SinksStackName": resources.stack_name,
+            **timings.parameters(),
+        }
+        deployment = events.deploy(
+            f"{name}-events",
+            STEP6 / "template.yaml",
+            parameters,
+            function_env=lambda_endpoints(aws, plane),
+            pythonpath=(str(ROOT),),
+        )
+        preparing.result()
+        yield Step6World(aws, resources, plane, events, deployment)

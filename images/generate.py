@@ -17,7 +17,12 @@ from diagrams import Cluster, Diagram, Edge, Node
 from diagrams.aws.compute import Lambda
 from diagrams.aws.database import Dynamodb
 from diagrams.aws.general import User, Users
-from diagrams.aws.integration import SimpleQueueServiceSqs
+from diagrams.aws.integration import (
+    EventbridgeCustomEventBusResource,
+    EventbridgeScheduler,
+    SimpleQueueServiceSqs,
+    StepFunctions,
+)
 from diagrams.aws.ml import Bedrock
 from diagrams.aws.network import APIGateway
 from diagrams.aws.storage import SimpleStorageServiceS3
@@ -148,6 +153,28 @@ def arch_async() -> None:
         proxy >> label("GET /jobs/{id}:\nGetItem") >> table
 
 
+def arch_6() -> None:
+    with diagram("arch-6", "Step 6: events, schedules and queues start AgentCore jobs"):
+        source = node(Users, "producer")
+        bus = node(EventbridgeCustomEventBusResource, "EventBridge\nbus, rule")
+        machine = node(StepFunctions, "Step Functions\nWait / GetItem /\nChoice loop")
+        starter = node(Lambda, "Lambda\nstarter")
+        schedule = node(EventbridgeScheduler, "EventBridge\nScheduler")
+        queue = node(SimpleQueueServiceSqs, "SQS queue\n(+ DLQ)")
+        consumer = node(Lambda, "Lambda\nbatch consumer")
+        agent = runtime("step 4 agent.py\nasync job")
+        table = node(Dynamodb, "DynamoDB\njob# records,\nresult items")
+        source >> label("PutEvents") >> bus >> label("event id,\ndetail") >> machine
+        machine >> label("lambda:invoke") >> starter
+        starter >> label("InvokeAgentRuntime\n(returns at once)") >> agent
+        machine >> label("dynamodb:getItem\njob#<id>") >> table
+        schedule >> label("universal target:\nInvokeAgentRuntime") >> agent
+        queue >> label("event source\nmapping") >> consumer
+        consumer >> label("InvokeAgentRuntime\nkey: message id") >> agent
+        agent >> label("job state, result") >> table
+        consumer >> label("GetItem job#<id>") >> table
+
+
 ALL: dict[str, Callable[[], None]] = {
     "arch-0": arch_0,
     "arch-1": arch_1,
@@ -155,6 +182,7 @@ ALL: dict[str, Callable[[], None]] = {
     "arch-3": arch_3,
     "arch-4": arch_4,
     "arch-5": arch_5,
+    "arch-6": arch_6,
     "arch-async": arch_async,
 }
 

@@ -59,6 +59,13 @@ class LoopbackHttpServer:
         if self._thread is not None:
             self._thread.join()
 
+    def serve_until_interrupted(self) -> None:
+        """Block until Ctrl-C (command-line use), then stop."""
+        try:
+            self.wait()
+        except KeyboardInterrupt:
+            self.stop()
+
     def start(self: _S) -> _S:
         """Start serving and return self."""
         self.serve()

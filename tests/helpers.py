@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 
 from commands.steps import PLAIN_STEPS, ROOT, SINK_STEPS
 from harness.modules import load_module
+from harness.waiting import wait_until
 from shared.agentcore import lambda_adapter
 
 # The steps every HTTP-level test serves (steps 1-4; step 0 needs a model, step 5 is a Lambda).
@@ -93,20 +94,6 @@ def fake_credentials(monkeypatch: Any, region: str = "us-east-1") -> None:
         ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_SESSION_TOKEN", "testing"),
     ):  # fmt: skip
         monkeypatch.setenv(name, value)
-
-
-def wait_until(check: Any, timeout: float, what: str, every: float = 0.05) -> Any:
-    """Poll `check()` until it returns something truthy (returned) or `timeout` seconds pass."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {timeout} s")
-        time.sleep(every)
 
 
 # The default profile runs in `make test`; RELIABILITY_PROFILE=heavy multiplies the volumes.

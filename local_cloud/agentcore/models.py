@@ -275,6 +275,12 @@ class SessionPool:
             raise session.start_error or runtime_client_error("the session ended before it could answer")
         return session, cold
 
+    def prepare(self, spec: RuntimeSpec) -> None:
+        """Get the runtime's first session ready to start at once (fork mode: its zygote imported now)."""
+        self.launcher.prepare(
+            spec.program(), session_env(self.base_env, spec, service_env(spec, self.data_plane_url))
+        )
+
     def release(self, session: Session) -> None:
         """One invocation of the session finished."""
         with self._lock:

@@ -107,6 +107,13 @@ class AgentCoreLocal(LoopbackHttpServer):
         for arn in spec.arns():
             self._static[arn] = spec
 
+    def prepare(self, arn: str) -> None:
+        """Import a runtime before its first session (fork mode), as V2 snapshots it when it is deployed."""
+        spec = self.runtime(arn)
+        if spec is None:
+            raise LookupError(f"no runtime {arn}")
+        self.pool.prepare(spec)
+
     def _by_name(self) -> dict[str, RuntimeSpec]:
         return {spec.name: spec for spec in self._static.values()}
 

@@ -98,8 +98,5 @@ def main(argv: list[str] | None = None) -> int:
     front.start()
     for method, resource in routes:
         print(f"local API Gateway: {method} {front.url}{resource}", flush=True)
-    try:
-        front.wait()
-    except KeyboardInterrupt:
-        front.stop()
+    front.serve_until_interrupted()
     return 0

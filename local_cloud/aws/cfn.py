@@ -47,18 +47,21 @@ def translate_sam(
     source: str | Path | Mapping[str, Any],
     region: str = DEFAULT_REGION,
     parameter_values: Mapping[str, Any] | None = None,
+    base_dir: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Return a template (a path or loaded) as plain CloudFormation: SAM translated offline, CFN as is."""
-    template = copy.deepcopy(dict(source)) if isinstance(source, Mapping) else load_template(source)
+    """Return a template (a path or loaded) as plain CloudFormation: SAM translated offline, CFN as is.
+
+    Local code folders become a stand-in S3 location, local state machine definitions (read from
+    `base_dir`, the template's folder by default) are inlined: what `sam package` would have uploaded.
+    """
+    if isinstance(source, Mapping):
+        template = copy.deepcopy(dict(source))
+    else:
+        template = load_template(source)
+        base_dir = base_dir if base_dir is not None else Path(source).parent
     if not is_sam(template):
         return template
-    # The translator accepts only S3 code locations: stand in for what `sam package` uploads.
-    for resource in template.get("Resources", {}).values():
-        props = resource.get("Properties", {})
-        code_uri = props.get("CodeUri")
-        is_function = resource.get("Type") == "AWS::Serverless::Function"
-        if is_function and isinstance(code_uri, str) and not code_uri.startswith("s3://"):
-            props["CodeUri"] = PACKAGED_CODE_URI
+    _package_locally(template, Path(base_dir) if base_dir is not None else None)
     import boto3
     from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
     from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
@@ -80,6 +83,27 @@ def translate_sam(
     )
     metrics.publish()
     return dict(translated)
+
+
+def _local(uri: Any) -> bool:
+    return isinstance(uri, str) and not uri.startswith("s3://")
+
+
+def _package_locally(template: dict[str, Any], base_dir: Path | None) -> None:
+    """Replace local CodeUri and DefinitionUri (the translator accepts only S3 locations)."""
+    function_globals = template.get("Globals", {}).get("Function", {})
+    if _local(function_globals.get("CodeUri")):
+        function_globals["CodeUri"] = PACKAGED_CODE_URI
+    for resource in template.get("Resources", {}).values():
+        props = resource.get("Properties", {})
+        kind = resource.get("Type")
+        if kind == "AWS::Serverless::Function" and _local(props.get("CodeUri")):
+            props["CodeUri"] = PACKAGED_CODE_URI
+        elif kind == "AWS::Serverless::StateMachine" and _local(props.get("DefinitionUri")):
+            if base_dir is None:
+                raise ValueError("a local DefinitionUri needs the template's folder (base_dir)")
+            path = base_dir / props.pop("DefinitionUri")
+            props["Definition"] = json.loads(path.read_text(encoding="utf-8"))
 
 
 def resolve(value: Any, refs: Mapping[str, Any], attrs: Mapping[str, Any]) -> Any:

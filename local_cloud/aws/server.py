@@ -26,12 +26,9 @@ _LOCAL_CONFIG = Config(
 )
 
 
-class _AppliedByApi(logging.Filter):
-    """Drops moto's "No Moto CloudFormation support" warning for the types this module applies by API."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        skipped = record.msg == "No Moto CloudFormation support for %s" and bool(record.args)
-        return not (skipped and isinstance(record.args, tuple) and record.args[0] in _PATCHED_TYPES)
+def _skipped_types_unlogged(record: logging.LogRecord) -> bool:
+    """A logging filter: drop moto's "No Moto CloudFormation support for <type>" lines."""
+    return not str(record.msg).startswith("No Moto CloudFormation support")
 
 
 def _ref_target(value: Any) -> str | None:
@@ -50,16 +47,14 @@ class EmbeddedAws:
 
     def start(self) -> EmbeddedAws:
         """Start the server and return self."""
-
         from moto.server import ThreadedMotoServer
 
         # werkzeug logs every emulated AWS call; keep the demo and test output readable.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        # moto warns of each resource type its CloudFormation skips; apply_ignored_properties applies those
-        # by API, so for them the warning is noise (any other type still warns).
-        moto_log = logging.getLogger("moto")
-        if not any(isinstance(f, _AppliedByApi) for f in moto_log.filters):
-            moto_log.addFilter(_AppliedByApi())
+        # moto logs each resource type its CloudFormation skips (on its "moto" logger, in 5.2.5); the callers
+        # create those by API.
+        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
+        logging.getLogger("moto").addFilter(_skipped_types_unlogged)
 
         fill_moto_gaps()
         serialize_dynamodb_writes()
@@ -100,10 +95,13 @@ class EmbeddedAws:
     def client(self, service: str) -> Any:
         """Return this emulator's boto3 client for the service (built once: building one costs ~0.2 s)."""
         if service not in self._clients:
-            self._clients[service] = self._new_client(service)
+            self._clients[service] = self.new_client(service)
         return self._clients[service]
 
-    def _new_client(self, service: str) -> Any:
+    def new_client(
+        self, service: str, config: Config = _LOCAL_CONFIG, endpoint_url: str | None = None
+    ) -> Any:
+        """A new client with this emulator's credentials (its endpoint unless another is given)."""
         env = self.env()
         session = boto3.session.Session(
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -111,23 +109,30 @@ class EmbeddedAws:
             aws_session_token=env["AWS_SESSION_TOKEN"],
             region_name=self.region,
         )
-        return session.client(service, endpoint_url=self.endpoint_url, config=_LOCAL_CONFIG)
+        return session.client(service, endpoint_url=endpoint_url or self.endpoint_url, config=config)
+
+    def local_queue_url(self, url: str) -> str:
+        """This emulator's URL for a queue a stack reports with an AWS-style URL (or names by ARN)."""
+        name = url.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        return str(self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
     def deploy_stack(
         self,
         stack_name: str,
-        template: Path,
+        template: Path | Mapping[str, Any],
         parameters: Mapping[str, str] | None = None,
         capabilities: tuple[str, ...] = (),
     ) -> dict[str, str]:
-        """Create a stack from a template file with CloudFormation in moto and return its outputs."""
+        """Create a stack from a template (a file or loaded) in moto's CloudFormation, return its outputs."""
         # moto's CloudFormation warns about every resource type it does not model; the callers below
         # apply those by API instead, so the warning is noise.
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
         cfn = self.client("cloudformation")
         cfn.create_stack(
             StackName=stack_name,
-            TemplateBody=template.read_text(encoding="utf-8"),
+            TemplateBody=(
+                template.read_text(encoding="utf-8") if isinstance(template, Path) else json.dumps(template)
+            ),
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
             Capabilities=list(capabilities),
         )

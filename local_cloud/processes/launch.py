@@ -307,6 +307,17 @@ class Launcher:
                 zygote = self._zygotes[program.key] = Zygote(program, env, self.log_dir, self.timeout)
         return zygote.fork(log_path, self.timeout)
 
+    def prepare(self, program: Program, env: Mapping[str, str]) -> None:
+        """Import the program in its zygote now (fork mode), as a snapshot exists before its first restore."""
+        if self.mode == "spawn":
+            return
+        with self._lock:
+            zygote = self._zygotes.get(program.key)
+            if zygote is not None and not zygote.alive:
+                zygote.stop()
+            if zygote is None or not zygote.alive:
+                self._zygotes[program.key] = Zygote(program, env, self.log_dir, self.timeout)
+
     def forget(self, key: str) -> None:
         """Drop a program's zygote (its code or settings changed)."""
         with self._lock:

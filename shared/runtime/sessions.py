@@ -13,7 +13,7 @@ import hmac
 import json
 import uuid
 
-__all__ = ["SCOPED_PREFIX", "fresh_session_id", "scoped_session_id"]
+__all__ = ["SCOPED_PREFIX", "derived_session_id", "fresh_session_id", "scoped_session_id"]
 
 # 6 + 64 hex characters: inside InvokeAgentRuntime's 33 to 256.
 SCOPED_PREFIX = "apigw-"
@@ -29,3 +29,9 @@ def scoped_session_id(secret: bytes, caller: str | None, given: str) -> str:
 def fresh_session_id(prefix: str = SCOPED_PREFIX) -> str:
     """A new random runtime session id (for a session the front opens for one request or one job)."""
     return f"{prefix}{uuid.uuid4()}"
+
+
+def derived_session_id(prefix: str, source_id: str) -> str:
+    """The runtime session id of a source id (an event's, a message's): the same id, the same session."""
+    # A digest keeps any id inside InvokeAgentRuntime's 33 to 256 characters (prefix + 64 hex characters).
+    return prefix + hashlib.sha256(source_id.encode("utf-8")).hexdigest()

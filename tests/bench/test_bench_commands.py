@@ -31,6 +31,14 @@ def readme_command(readme: str, section: str) -> list[str]:
             id="deploy-paths",
         ),
         pytest.param(
+            "6_event_sources/README.md",
+            "events",
+            r"^\s+queue: records/s \(100 messages\)\s+\d+\.\d \(",
+            # about 90 s: the world, 100 messages and 20 jobs straight to the runtime, whatever the rounds
+            marks=pytest.mark.slow,
+            id="events",
+        ),
+        pytest.param(
             "local_cloud/README.md",
             "local_runtime",
             r"^\s+4_dynamodb_sink\s+\d+\.\d+ \(",
@@ -45,7 +53,7 @@ def test_the_readme_bench_command_runs_its_section(readme: str, section: str, pr
     before = RESULTS.read_bytes()
     done = subprocess.run(
         [sys.executable, *command[1:], "--rounds", "1", "--duration", "0.2"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert re.search(printed, done.stdout, re.M), done.stdout[-3000:]
