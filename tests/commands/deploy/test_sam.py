@@ -1,24 +1,22 @@
 """Step 5 with the real SAM CLI: `sam validate --lint`, `sam build`, and the built package answering an event.
 
 aws-sam-cli lives in .venv/sam (its boto3 pin conflicts with the project's); `sam build` needs the
-template's runtime, python3.12, on PATH: found on PATH, in pyenv's versions, or by `uv python find`.
+template's runtime, python3.12, on PATH: found on PATH, in pyenv's versions, or by `uv python find`
+(helpers.find_python).
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from commands.worlds import step_runtime
 from local_cloud.agentcore import AgentCoreLocal, runtime_arn
-from tests.commands.deploy.helpers import BIN, ROOT, base_env, git_status, offline, run
+from tests.commands.deploy.helpers import BIN, ROOT, find_python, git_status, run, staged_sam_env
 
 STEP5 = "5_api_gateway_proxy"
 EVENT = ROOT / "tests" / "steps" / "step5" / "events" / "calculate_post.json"
@@ -39,38 +37,10 @@ print(json.dumps(lambda_proxy.handler(json.load(open(sys.argv[2])), Context())))
 """
 
 
-def python312() -> tuple[str | None, str]:
-    """A python3.12 for `sam build`, and where it was found (or why none was)."""
-    found = shutil.which("python3.12")
-    if found and subprocess.run([found, "-V"], capture_output=True, check=False).returncode == 0:
-        return found, "PATH"
-    for candidate in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12"))):
-        return candidate, "pyenv's versions folder"
-    uv = subprocess.run(
-        [str(BIN / "uv"), "python", "find", "3.12"], capture_output=True, text=True, check=False
-    )
-    if uv.returncode == 0 and uv.stdout.strip():
-        return uv.stdout.strip(), "uv python find"
-    return None, "no python3.12 on PATH, in ~/.pyenv/versions or from `uv python find 3.12`"
-
-
 @pytest.fixture
 def sam_env(scratch: Path, proxy_port: int) -> dict[str, str]:
     """Fake credentials and a region for SAM (it never calls AWS here), offline, step 5 staged."""
-    subprocess.run(
-        [sys.executable, "-m", "commands.stage", STEP5], cwd=scratch, check=True, capture_output=True
-    )
-    env = base_env(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "SAM_CLI_TELEMETRY": "0",
-        }
-    )
-    return offline(env, proxy_port)
+    return staged_sam_env(scratch, proxy_port, STEP5)
 
 
 def test_sam_validate_lint(scratch: Path, sam_env: dict[str, str]) -> None:
@@ -82,7 +52,7 @@ def test_sam_validate_lint(scratch: Path, sam_env: dict[str, str]) -> None:
 def test_sam_build_makes_a_package_that_answers_the_recorded_event(
     scratch: Path, sam_env: dict[str, str]
 ) -> None:
-    python, where = python312()
+    python, where = find_python("3.12")
     if python is None:
         pytest.skip(f"sam build needs the template's runtime: {where}")
     print(f"sam build with {python} (found on {where})")
