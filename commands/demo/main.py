@@ -21,6 +21,7 @@ from local_cloud.agentcore import AgentCoreLocal, session_lines
 from local_cloud.aws import EmbeddedAws, dynamodb_item
 
 from ..worlds import STEP4_RUNTIME_NAME, Resources, create_sinks, step_runtime
+from .durable import run_durable_demo
 from .rows import Row, print_rows
 from .step0 import run_step0_demo
 from .step5 import run_step5_demo
@@ -184,6 +185,7 @@ def main() -> int:
             servers = [Runtime(step, plane, spec.arn) for step, spec in zip(CHECKS, specs, strict=True)]
             rows = [row for server in servers for row in CHECKS[server.step](server, aws, res)]
             rows += run_step5_demo(aws, res, plane)
+            rows += run_durable_demo(aws, res, plane)
             sessions = session_lines(plane.sessions())
     print()
     for line in step0 or []:
