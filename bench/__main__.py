@@ -8,7 +8,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cold, deploy_paths, events, footprint, instructions, local_runtime, proxy, serving, sinks, warm
+from . import (
+    cold,
+    deploy_paths,
+    durable,
+    events,
+    footprint,
+    instructions,
+    local_runtime,
+    proxy,
+    serving,
+    sinks,
+    warm,
+)
 from .context import Context
 from .report import Section, python_command, render_markdown, render_text
 
@@ -23,6 +35,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "proxy": proxy.run,
     "local_runtime": local_runtime.run,
     "events": events.run,
+    "durable": durable.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results.md"
 

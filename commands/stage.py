@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import modulefinder
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -113,11 +114,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         target = stage(step)
         files = staged_files(target.parent)
-        # Paths a user can paste at the repository root: the tools live in .venv/bin.
+        # Paths a user can paste at the repository root: the tools live in .venv/bin (on_lambda/<name> and
+        # examples/<name> are a level deeper than the steps).
+        tools = Path(os.path.relpath(ROOT / ".venv" / "bin", target.parent))
         then = (
-            "../.venv/bin/sam build"
+            f"{tools / 'sam'} build"
             if (target.parent / "template.yaml").is_file()
-            else "../.venv/bin/agentcore configure"
+            else f"{tools / 'agentcore'} configure"
         )
         staged = target.relative_to(ROOT)
         print(f"staged {staged} (git-ignored): the {len(files)} modules of shared/ {step} imports")

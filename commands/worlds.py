@@ -21,8 +21,11 @@ from typing import Any
 from local_cloud.agentcore import AgentCoreLocal, RuntimeSpec, folder_runtime, runtime_arn
 from local_cloud.apigw import ApiGatewayProcess, openapi_routes
 from local_cloud.aws import EmbeddedAws
+from local_cloud.durable import DurableRun, run_execution
 from local_cloud.events import Deployment, EventsWorld
+from local_cloud.functions import Handler, load_module
 from shared.apigw.settings import CALLER_IDENTITY, JOBS_TABLE_NAME, SESSION_ID_SECRET
+from shared.aws import reset_clients
 from shared.jobs.settings import JOB_LEASE_SECONDS, RUNTIME_MAX_LIFETIME_SECONDS
 from shared.runtime.settings import AGENT_RUNTIME_ARN
 from shared.sinks.settings import DYNAMODB_TABLE_NAME, S3_BUCKET_NAME, SQS_QUEUE_URL
@@ -31,6 +34,8 @@ from .stage import refresh_if_stale
 from .steps import ROOT
 
 __all__ = [
+    "DURABLE_JOB",
+    "DURABLE_JOB_MODULE",
     "SINKS_TEMPLATE",
     "STEP4_RUNTIME_ARN",
     "STEP4_RUNTIME_NAME",
@@ -41,9 +46,12 @@ __all__ = [
     "Step6Timings",
     "Step6World",
     "create_sinks",
+    "durable_job_env",
+    "durable_job_handler",
     "job_env",
     "lambda_endpoints",
     "lambda_environment",
+    "run_durable_job",
     "step4_runtime",
     "step5_front",
     "step5_routes",
@@ -57,6 +65,10 @@ STEP5 = ROOT / "5_api_gateway_proxy"
 STEP5_OPENAPI = STEP5 / "openapi.json"
 STEP5_HANDLER = f"{STEP5 / 'lambda_proxy.py'}:handler"
 STEP6 = ROOT / "6_event_sources"
+# Step 4's async job as a Lambda durable function (on_lambda/durable_job), run by the durable SDK's runner.
+DURABLE_JOB = ROOT / "on_lambda" / "durable_job"
+# Imported under a name of its own: every function's module is called handler.
+DURABLE_JOB_MODULE = "durable_job_handler"
 # Step 4 as the runtime step 5's proxy invokes.
 STEP4_RUNTIME_NAME = "step4_dynamodb_sink-local"
 STEP4_RUNTIME_ARN = runtime_arn(STEP4_RUNTIME_NAME)
@@ -305,3 +317,25 @@ def step6_world(
         )
         preparing.result()
         yield Step6World(aws, resources, plane, events, deployment)
+def durable_job_handler() -> Handler:
+    """The durable job's handler, imported as Lambda imports handler.handler, `shared` from this checkout."""
+    refresh_if_stale(DURABLE_JOB)
+    module = load_module(DURABLE_JOB / "handler.py", DURABLE_JOB_MODULE, roots=(ROOT,))
+    return module.handler  # type: ignore[no-any-return]
+
+
+def durable_job_env(aws: EmbeddedAws, resources: Resources) -> dict[str, str]:
+    """The durable job's environment, as its template sets it, on the embedded AWS and the step 4 table."""
+    return {**aws.env(), DYNAMODB_TABLE_NAME: resources.table_name}
+
+
+def run_durable_job(
+    aws: EmbeddedAws, resources: Resources, payload: object, name: str = "durable-job", timeout: int = 60
+) -> DurableRun:
+    """Run one durable job to its end with the durable SDK's runner (time skipped) on the embedded AWS."""
+    handler = durable_job_handler()
+    reset_clients()  # the handler's clients bind to the environment of the run
+    try:
+        return run_execution(handler, payload, name, timeout, durable_job_env(aws, resources))
+    finally:
+        reset_clients()

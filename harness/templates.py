@@ -34,6 +34,11 @@ REQUIRED_CONDITION_KEYS: dict[str, str] = {"cloudwatch:PutMetricData": "cloudwat
 # AWS managed policies a template may attach, with the reason (anything else cannot be checked here).
 MANAGED_POLICIES_ALLOWED: dict[str, str] = {
     "service-role/AWSLambdaBasicExecutionRole": "CloudWatch Logs writes only (Lambda's documented minimum)",
+    "service-role/AWSLambdaBasicDurableExecutionRolePolicy": (
+        "a durable function's documented role policy, which SAM attaches for DurableConfig: CloudWatch Logs "
+        "writes and lambda:CheckpointDurableExecution/GetDurableExecutionState, the two APIs the SDK calls "
+        "(on '*': the durable-security page shows how to scope them to the function with a role of your own)"
+    ),
     "service-role/AmazonAPIGatewayPushToCloudWatchLogs": (
         "API Gateway's documented role for account-level CloudWatch logging (logs only; step 5, optional)"
     ),

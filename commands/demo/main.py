@@ -21,6 +21,7 @@ from local_cloud.agentcore import AgentCoreLocal, session_lines
 from local_cloud.aws import EmbeddedAws, dynamodb_item
 
 from ..worlds import STEP4_RUNTIME_NAME, Resources, create_sinks, step_runtime
+from .durable import run_durable_demo
 from .events import run_events_demo
 from .rows import Row, print_rows
 from .step0 import run_step0_demo
@@ -186,6 +187,7 @@ def main() -> int:
             rows = [row for server in servers for row in CHECKS[server.step](server, aws, res)]
             rows += run_step5_demo(aws, res, plane)
             rows += run_events_demo(aws, res)
+            rows += run_durable_demo(aws, res, plane)
             stopped = end_open_sessions(plane)
             sessions = session_lines(plane.sessions())
     print()

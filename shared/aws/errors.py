@@ -6,11 +6,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from ..core.errors import AppError, SinkThrottled, SinkWriteFailed
+from ..core.errors import AppError, SinkThrottled, SinkWriteFailed, exception_chain
 
-__all__ = ["SINK_WRITES", "THROTTLING_CODES", "Translation", "error_code", "translate_errors"]
+__all__ = [
+    "SINK_WRITES",
+    "THROTTLING_CODES",
+    "Translation",
+    "error_code",
+    "is_transient",
+    "translate_errors",
+]
 
 # Error codes AWS uses for throttling across SQS, S3, DynamoDB, Bedrock and AgentCore (event-stream
 # errors from Bedrock's ConverseStream arrive in lower camel case).
@@ -48,6 +56,22 @@ SINK_WRITES = Translation()
 def error_code(exc: ClientError) -> str:
     """Return the AWS error code of a ClientError."""
     return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed AWS call may pass if made again: throttled, a 5xx, or its connection failed.
+
+    Reads the first botocore error in the chain (ours wrap it with `raise ... from exc`). Everything else
+    (access denied, a missing resource, bad input, a bug) is permanent: calling again cannot help.
+    """
+    for link in exception_chain(exc):
+        if isinstance(link, ClientError):
+            status = link.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            return error_code(link) in THROTTLING_CODES or int(status) >= 500
+        # Connection refused, reset or closed, timeouts, TLS and proxy failures (botocore's two families).
+        if isinstance(link, (BotoConnectionError, HTTPClientError)):
+            return True
+    return False
 
 
 @contextmanager

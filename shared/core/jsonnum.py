@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["dumps_exact", "loads_exact"]
+__all__ = ["dumps_exact", "loads_exact", "plain_number"]
 
 # allow_nan=False: NaN/Infinity are not JSON and must never reach a sink or a caller.
 _encode_str = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
@@ -30,6 +30,22 @@ def dumps_exact(value: Any) -> str:
     parts: list[str] = []
     _write(value, parts)
     return "".join(parts)
+
+
+def plain_number(value: int | Decimal) -> int | float | str:
+    """The number for a caller that serializes with plain json.dumps, never rounded.
+
+    An integral value is an int; a decimal a float holds exactly (0.3) is that float, which json.dumps writes
+    as the same digits; any other decimal is its exact digits as a string.
+    """
+    if isinstance(value, int):
+        return value
+    if not value.is_finite():
+        raise ValueError(f"cannot encode non-finite number {value} as JSON")
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else str(value)
 
 
 def _write(value: Any, out: list[str]) -> None:

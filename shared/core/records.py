@@ -13,6 +13,7 @@ from .validation import parse_sum_request
 __all__ = ["SumRecord", "iso_utc", "stable_token", "utc_now"]
 
 OPERATION = "sum"
+# Who computed the record: a step on AgentCore Runtime, unless the writer says otherwise (the durable job).
 SOURCE = "agentcore"
 
 
@@ -41,6 +42,7 @@ class SumRecord:
     request_id: str
     session_id: str | None
     timestamp: datetime = field(default_factory=utc_now)
+    source: str = SOURCE
 
     @classmethod
     def from_payload(cls, payload: Any, request_id: str, session_id: str | None) -> SumRecord:
@@ -61,7 +63,7 @@ class SumRecord:
             "input": {"a": self.a, "b": self.b},
             "result": self.result,
             "timestamp": iso_utc(self.timestamp),
-            "source": SOURCE,
+            "source": self.source,
             "request_id": self.request_id,
             "session_id": self.session_id,
         }
@@ -75,7 +77,7 @@ class SumRecord:
             "input_a": self.a,
             "input_b": self.b,
             "result": self.result,
-            "source": SOURCE,
+            "source": self.source,
             "request_id": self.request_id,
             "ttl": int((self.timestamp + timedelta(days=ttl_days)).timestamp()),
         }

@@ -12,6 +12,7 @@ from .errors import AppError, InvalidInput
 __all__ = [
     "EXPECTED_SHAPE",
     "SumRequest",
+    "checked_delay",
     "checked_sum",
     "json_kind",
     "parse_sum_request",
@@ -82,3 +83,22 @@ def checked_sum(payload: Any) -> Number:
     """Validate the payload and return a + b exactly; InvalidInput also when the sum is not storable."""
     operands = parse_sum_request(payload)
     return exact_sum(operands.a, operands.b)
+
+
+def checked_delay(payload: dict[str, Any], limit: int, expected: str, why: str = "") -> int | None:
+    """Read a job's `delay_seconds`: None when absent, else an integer from 0 to `limit`.
+
+    One rule for every home of the job (step 4's runtime: its session's 8 h; the durable job: its execution
+    timeout); `why` says where the limit comes from. InvalidInput names the field.
+    """
+    delay = payload.get("delay_seconds")
+    if delay is None:
+        return None
+    # bool is a subclass of int in Python but true/false are not numbers in JSON.
+    if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= limit:
+        raise InvalidInput(
+            f"delay_seconds must be an integer from 0 to {limit}{why}",
+            field="delay_seconds",
+            expected=expected,
+        )
+    return delay

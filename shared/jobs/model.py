@@ -26,6 +26,7 @@ from ..core.arithmetic import Number, exact_sum
 from ..core.errors import AppError, Conflict, InvalidInput, NotFound
 from ..core.records import SumRecord, iso_utc
 from ..core.settings import MAX_DELAY_SECONDS
+from ..core.validation import checked_delay
 
 __all__ = [
     "ACTIVE",
@@ -248,17 +249,11 @@ def parse_job_options(payload: dict[str, Any]) -> JobOptions:
     mode = payload.get("mode", "sync")
     if mode not in ("sync", "async"):
         raise InvalidInput('mode must be "sync" or "async"', field="mode", expected=expected)
-    delay = payload.get("delay_seconds")
-    if delay is not None:
-        if mode != "async":
-            raise InvalidInput(
-                "delay_seconds applies to async jobs only", field="delay_seconds", expected=expected
-            )
-        if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_DELAY_SECONDS:
-            raise InvalidInput(
-                f"delay_seconds must be an integer from 0 to {MAX_DELAY_SECONDS}", field="delay_seconds",
-                expected=expected,
-            )  # fmt: skip
+    if payload.get("delay_seconds") is not None and mode != "async":
+        raise InvalidInput(
+            "delay_seconds applies to async jobs only", field="delay_seconds", expected=expected
+        )
+    delay = checked_delay(payload, MAX_DELAY_SECONDS, expected)
     key = payload.get("idempotency_key")
     if key is not None:
         if mode != "async":

@@ -45,6 +45,13 @@ def readme_command(readme: str, section: str) -> list[str]:
             marks=pytest.mark.slow,  # about 20 s: 100 requests per path and four new sessions, whatever the rounds
             id="local_runtime",
         ),
+        pytest.param(
+            "on_lambda/durable_job/README.md",
+            "durable",
+            r"^\s+target met\s+durable job, 20-minute wait: wall time",
+            marks=pytest.mark.slow,  # about 10 s a round: durable runs and three new step 4 sessions
+            id="durable",
+        ),
     ],
 )
 def test_the_readme_bench_command_runs_its_section(readme: str, section: str, printed: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import io
 import json
 import os
@@ -60,6 +61,41 @@ def closed_port() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     return sock
+
+
+def find_python(version: str) -> tuple[str | None, str]:
+    """A pythonX.Y for `sam build` (a template's runtime), and where it was found (or why none was)."""
+    name = f"python{version}"
+    found = shutil.which(name)
+    if found and subprocess.run([found, "-V"], capture_output=True, check=False).returncode == 0:
+        return found, "PATH"
+    for candidate in sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}*/bin/{name}"))):
+        return candidate, "pyenv's versions folder"
+    uv = subprocess.run(
+        [str(BIN / "uv"), "python", "find", version], capture_output=True, text=True, check=False
+    )
+    if uv.returncode == 0 and uv.stdout.strip():
+        return uv.stdout.strip(), "uv python find"
+    return None, f"no {name} on PATH, in ~/.pyenv/versions or from `uv python find {version}`"
+
+
+def staged_sam_env(scratch: Path, proxy_port: int, *folders: str) -> dict[str, str]:
+    """Stage SAM folders of the scratch checkout; fake credentials and a region for SAM (it never calls AWS
+    here), offline."""
+    subprocess.run(
+        [sys.executable, "-m", "commands.stage", *folders], cwd=scratch, check=True, capture_output=True
+    )
+    env = base_env(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "SAM_CLI_TELEMETRY": "0",
+        }
+    )
+    return offline(env, proxy_port)
 
 
 def offline(env: Mapping[str, str], proxy_port: int) -> dict[str, str]:

@@ -2,17 +2,15 @@
 events.
 
 aws-sam-cli lives in .venv/sam (its boto3 pin conflicts with the project's); `sam build` needs the
-template's runtime, python3.12, on PATH: found on PATH, in pyenv's versions, or by `uv python find`.
+template's runtime, python3.12, on PATH: found on PATH, in pyenv's versions, or by `uv python find`
+(helpers.find_python).
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from commands.steps import SAM_STEPS
 from commands.worlds import STEP4_RUNTIME_ARN, create_sinks, step4_runtime, step_runtime
 from local_cloud.agentcore import AgentCoreLocal, runtime_arn
 from local_cloud.aws import EmbeddedAws
-from tests.commands.deploy.helpers import BIN, ROOT, base_env, git_status, offline, run
+from tests.commands.deploy.helpers import BIN, ROOT, find_python, git_status, run, staged_sam_env
 
 STEP5 = "5_api_gateway_proxy"
 STEP6 = "6_event_sources"
@@ -59,38 +57,10 @@ print(json.dumps(module.handler(json.loads(sys.argv[3]), Context())))
 """
 
 
-def python312() -> tuple[str | None, str]:
-    """A python3.12 for `sam build`, and where it was found (or why none was)."""
-    found = shutil.which("python3.12")
-    if found and subprocess.run([found, "-V"], capture_output=True, check=False).returncode == 0:
-        return found, "PATH"
-    for candidate in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12"))):
-        return candidate, "pyenv's versions folder"
-    uv = subprocess.run(
-        [str(BIN / "uv"), "python", "find", "3.12"], capture_output=True, text=True, check=False
-    )
-    if uv.returncode == 0 and uv.stdout.strip():
-        return uv.stdout.strip(), "uv python find"
-    return None, "no python3.12 on PATH, in ~/.pyenv/versions or from `uv python find 3.12`"
-
-
 @pytest.fixture
 def sam_env(scratch: Path, proxy_port: int) -> dict[str, str]:
     """Fake credentials and a region for SAM (it never calls AWS here), offline, the SAM steps staged."""
-    subprocess.run(
-        [sys.executable, "-m", "commands.stage", *SAM_STEPS], cwd=scratch, check=True, capture_output=True
-    )
-    env = base_env(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "SAM_CLI_TELEMETRY": "0",
-        }
-    )
-    return offline(env, proxy_port)
+    return staged_sam_env(scratch, proxy_port, *SAM_STEPS)
 
 
 @pytest.mark.parametrize("step", SAM_STEPS)
@@ -103,7 +73,7 @@ def test_sam_validate_lint(scratch: Path, sam_env: dict[str, str], step: str) ->
 def test_sam_build_makes_a_package_that_answers_the_recorded_event(
     scratch: Path, sam_env: dict[str, str]
 ) -> None:
-    python, where = python312()
+    python, where = find_python("3.12")
     if python is None:
         pytest.skip(f"sam build needs the template's runtime: {where}")
     print(f"sam build with {python} (found on {where})")
@@ -145,7 +115,7 @@ def test_sam_build_makes_a_package_that_answers_the_recorded_event(
 def test_sam_build_of_step6_packages_functions_that_submit_jobs(
     scratch: Path, sam_env: dict[str, str], moto_server: EmbeddedAws
 ) -> None:
-    python, where = python312()
+    python, where = find_python("3.12")
     if python is None:
         pytest.skip(f"sam build needs the template's runtime: {where}")
     env = {**sam_env, "PATH": os.pathsep.join([str(Path(python).parent), sam_env["PATH"]])}

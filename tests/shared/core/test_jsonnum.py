@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.core.jsonnum import dumps_exact, loads_exact
+from shared.core.jsonnum import dumps_exact, loads_exact, plain_number
 
 
 def test_round_trip_keeps_every_digit() -> None:
@@ -51,3 +51,29 @@ def test_refuses_what_json_loads_refuses(raw: bytes | str) -> None:
         json.loads(raw)
     with pytest.raises(type(theirs.value)):
         loads_exact(raw)
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        (9, 9),
+        (10**37, 10**37),
+        (Decimal("9"), 9),
+        (Decimal("1E+3"), 1000),
+        (Decimal("0.3"), 0.3),
+        (Decimal("-2.5"), -2.5),
+        # More digits than a double holds: the exact digits, as a string, never a rounded float.
+        (Decimal("0.10000000000000000001"), "0.10000000000000000001"),
+        (Decimal("1.2345678901234567890123"), "1.2345678901234567890123"),
+    ],
+)
+def test_plain_number_never_rounds(value: int | Decimal, plain: object) -> None:
+    got = plain_number(value)
+    assert got == plain and type(got) is type(plain)
+    # What json.dumps writes reads back as the same number.
+    assert Decimal(str(json.loads(json.dumps(got)))) == Decimal(value)
+
+
+def test_plain_number_refuses_non_finite() -> None:
+    with pytest.raises(ValueError):
+        plain_number(Decimal("NaN"))

@@ -6,7 +6,7 @@ import pytest
 
 from shared.core.errors import InvalidInput
 from shared.core.jsonnum import loads_exact
-from shared.core.validation import parse_sum_request
+from shared.core.validation import checked_delay, parse_sum_request
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,22 @@ def test_invalid_payloads_name_the_field(payload: object, field: str, fragment: 
 def test_plain_floats_from_direct_calls_are_read_as_their_shortest_decimal() -> None:
     got = parse_sum_request({"prompt": {"a": 0.1, "b": 0.2}})
     assert (got.a, got.b) == (Decimal("0.1"), Decimal("0.2"))
+
+
+@pytest.mark.parametrize(
+    ("payload", "delay"),
+    [({}, None), ({"delay_seconds": None}, None), ({"delay_seconds": 0}, 0), ({"delay_seconds": 60}, 60)],
+)
+def test_delay_seconds_within_its_limit(payload: dict[str, object], delay: int | None) -> None:
+    assert checked_delay(payload, 60, "{}") == delay
+
+
+@pytest.mark.parametrize("value", [-1, 61, 1.0, "5", True, [5]])
+def test_delay_seconds_outside_its_limit_names_the_field_and_why(value: object) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        checked_delay({"delay_seconds": value}, 60, '{"delay_seconds": 5}', " (the session's maxLifetime)")
+    assert refused.value.field == "delay_seconds"
+    assert (
+        refused.value.message == "delay_seconds must be an integer from 0 to 60 (the session's maxLifetime)"
+    )
+    assert refused.value.details["expected"] == '{"delay_seconds": 5}'
