@@ -17,6 +17,7 @@ from pathlib import Path
 from local_cloud.agentcore import AgentCoreLocal, RuntimeSpec, folder_runtime, runtime_arn
 from local_cloud.apigw import ApiGatewayProcess, openapi_routes
 from local_cloud.aws import EmbeddedAws
+from local_cloud.microvms import ImageSpec, folder_image
 from shared.apigw.settings import CALLER_IDENTITY, JOBS_TABLE_NAME, SESSION_ID_SECRET
 from shared.jobs.settings import JOB_LEASE_SECONDS, RUNTIME_MAX_LIFETIME_SECONDS
 from shared.runtime.settings import AGENT_RUNTIME_ARN
@@ -38,6 +39,7 @@ __all__ = [
     "step4_runtime",
     "step5_front",
     "step5_routes",
+    "step_image",
     "step_runtime",
 ]
 
@@ -104,6 +106,15 @@ def step_runtime(
     if folder.resolve().is_relative_to(ROOT):
         refresh_if_stale(folder)
     return folder_runtime(name, folder, env, pythonpath=(str(ROOT),), **options)  # type: ignore[arg-type]
+
+
+def step_image(name: str, step: str | Path, env: dict[str, str] | None = None) -> ImageSpec:
+    """A step folder served by the local MicroVMs plane as image `name` (with the folder's image definition,
+    if it has one), `shared` from this checkout, as step_runtime does."""
+    folder = step if isinstance(step, Path) else ROOT / step
+    if folder.resolve().is_relative_to(ROOT):
+        refresh_if_stale(folder)
+    return folder_image(name, folder, env, pythonpath=(str(ROOT),))
 
 
 def job_env(max_lifetime: float, lease_seconds: int | None = None) -> dict[str, str]:
