@@ -16,7 +16,7 @@ from .models import MicroVm, MicroVmPool, Settings
 from .responses import ServiceHandler
 from .tokens import TokenIssuer
 from .usage import microvm_view
-from .wire import local_region
+from .wire import image_arn, local_region
 
 __all__ = ["ENDPOINT_VARIABLE", "MicroVmsLocal"]
 
@@ -97,6 +97,10 @@ class MicroVmsLocal(LoopbackHttpServer):
     def add_image(self, image: ImageSpec) -> None:
         """Serve one more image (by its ARN)."""
         self._images[image.arn] = image
+
+    def image_arn(self, name: str) -> str:
+        """The ARN an image of this name has here (its region is the plane's)."""
+        return image_arn(name, self.region)
 
     def image(self, arn: str) -> ImageSpec | None:
         """The image an ARN names."""

@@ -22,7 +22,8 @@ __all__ = ["microvm_view"]
 
 def microvm_view(vm: MicroVm) -> dict[str, Any]:
     """The MicroVM as JSON, with its usage and list price."""
-    running, suspended = vm.seconds()
+    # Priced as shown: the seconds to the millisecond.
+    running, suspended = (round(seconds, 3) for seconds in vm.seconds())
     measured = vm.measured()
     cost = microvm_cost(
         running, suspended, vm.image.memory_gb, suspends=vm.suspends, snapshot_reads=1 + vm.resumes
@@ -38,8 +39,8 @@ def microvm_view(vm: MicroVm) -> dict[str, Any]:
         "endpoint": vm.endpoint,
         "started_at": timestamp(vm.started_at),
         "terminated_at": timestamp(vm.terminated_at),
-        "running_seconds": round(running, 3),
-        "suspended_seconds": round(suspended, 3),
+        "running_seconds": running,
+        "suspended_seconds": suspended,
         "cpu_seconds": round(measured.cpu_seconds, 3),
         "peak_rss_mb": round(measured.peak_rss_mb, 1),
         "memory_gb": vm.image.memory_gb,

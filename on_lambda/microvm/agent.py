@@ -31,7 +31,14 @@ COUNTER_FILE = "calls.txt"
 HOOK_PREFIX = "/aws/lambda-microvms/runtime/v1/"
 _lock = threading.Lock()
 # Drawn at import: in a snapshot, so the same in every MicroVM until the /run hook draws its own.
-_state = {"calls": 0, "instance_id": secrets.token_hex(8), "run_payload": None, "suspends": 0, "resumes": 0}
+_state = {
+    "calls": 0,
+    "instance_id": secrets.token_hex(8),
+    "instance_from": "import",
+    "run_payload": None,
+    "suspends": 0,
+    "resumes": 0,
+}
 
 
 def storage() -> Path:
@@ -55,6 +62,7 @@ def invoke(payload, context):
             "calls_in_file": in_file,
             "pid": os.getpid(),
             "instance_id": _state["instance_id"],
+            "instance_from": _state["instance_from"],
             "run_payload": _state["run_payload"],
             "suspends": _state["suspends"],
             "resumes": _state["resumes"],
@@ -75,6 +83,7 @@ class Hooks(BaseHTTPRequestHandler):
         with _lock:
             if hook == "run":
                 _state["instance_id"] = secrets.token_hex(8)
+                _state["instance_from"] = "run hook"
                 _state["run_payload"] = body.get("runHookPayload")
             elif hook in ("suspend", "resume"):
                 _state[f"{hook}s"] += 1
