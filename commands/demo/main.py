@@ -22,6 +22,7 @@ from local_cloud.aws import EmbeddedAws, dynamodb_item
 
 from ..worlds import STEP4_RUNTIME_NAME, Resources, create_sinks, step_runtime
 from .rows import Row, print_rows
+from .sessions import run_sessions_demo
 from .step0 import run_step0_demo
 from .step5 import run_step5_demo
 
@@ -185,6 +186,7 @@ def main() -> int:
             rows = [row for server in servers for row in CHECKS[server.step](server, aws, res)]
             rows += run_step5_demo(aws, res, plane)
             sessions = session_lines(plane.sessions())
+    rows += run_sessions_demo()
     print()
     for line in step0 or []:
         print(line)

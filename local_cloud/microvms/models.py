@@ -186,6 +186,7 @@ class MicroVmPool:
         self._client_tokens: dict[str, tuple[tuple[Any, ...], str]] = {}
         self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
+        self._building: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lifecycle = threading.Thread(
             target=self._lifecycle_loop, name="microvms-lifecycle", daemon=True
@@ -203,7 +204,15 @@ class MicroVmPool:
                 with contextlib.suppress(RuntimeError, OSError):
                     self.launcher.prepare(image.program(), self._image_env(image))
 
-        threading.Thread(target=build, name="microvms-images", daemon=True).start()
+        self._building = threading.Thread(target=build, name="microvms-images", daemon=True)
+        self._building.start()
+
+    def images_built(self, timeout: float) -> bool:
+        """Wait for prepare()'s imports to be done; whether they are."""
+        if self._building is not None:
+            self._building.join(timeout)
+            return not self._building.is_alive()
+        return True
 
     def _image_env(self, image: ImageSpec) -> dict[str, str]:
         """The plane's environment < what an image's Dockerfile sets < the image's variables."""

@@ -75,6 +75,13 @@ class MicroVmsLocal(LoopbackHttpServer):
         if self._pool is not None:
             self._pool.close()
 
+    def ready(self, timeout: float = 60.0) -> MicroVmsLocal:
+        """Wait until every image is built (its zygote imported, in fork mode): a RunMicrovm then times a
+        MicroVM's start, not its image's build. TimeoutError after `timeout` seconds."""
+        if not self.pool.images_built(timeout):
+            raise TimeoutError(f"the images were not built within {timeout} s")
+        return self
+
     def _open_endpoint(self, vm: MicroVm) -> str:
         endpoint = MicroVmEndpoint(vm, self.pool, self.tokens)
         address = endpoint.open()
