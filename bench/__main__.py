@@ -8,7 +8,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cold, deploy_paths, footprint, instructions, local_runtime, proxy, serving, sinks, warm
+from . import (
+    cold,
+    deploy_paths,
+    footprint,
+    instructions,
+    local_runtime,
+    microvms,
+    proxy,
+    serving,
+    sinks,
+    warm,
+)
 from .context import Context
 from .report import Section, python_command, render_markdown, render_text
 
@@ -22,6 +33,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "footprint": footprint.run,
     "proxy": proxy.run,
     "local_runtime": local_runtime.run,
+    "microvms": microvms.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results.md"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, TypeVar
@@ -38,17 +38,20 @@ class LoopbackHandler(BaseHTTPRequestHandler):
         """This handler class with `owner` (the server it answers for) as a class attribute."""
         return type(cls.__name__, (cls,), {"owner": owner})
 
-    def answer(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
-        """Send a whole answer: status, headers, Content-Length (and Connection: close if closing), body."""
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+    def answer(
+        self, status: int, body: bytes, headers: Mapping[str, str] | Iterable[tuple[str, str]]
+    ) -> None:
+        """Send a whole answer in one write (status, Date, headers, Content-Length, Connection: close if
+        closing, body): send_response() and end_headers() would write the head and the body apart."""
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        reason = self.responses[status][0] if status in self.responses else ""
+        lines = [f"{self.protocol_version} {status} {reason}", f"Date: {self.date_time_string()}"]
+        lines += [f"{name}: {value}" for name, value in pairs]
+        lines.append(f"Content-Length: {len(body)}")
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "strict")
+        self.wfile.write(head if self.command == "HEAD" else head + body)
 
 
 class LoopbackHttpServer:

@@ -170,22 +170,14 @@ class _Proxy(LoopbackHandler):
             pool.append(conn)
 
     def _relay(self, response: http.client.HTTPResponse) -> None:
-        self.send_response(response.status)
-        for name, value in response.getheaders():
-            if name.lower() not in _HOP_BY_HOP:
-                self.send_header(name, value)
+        headers = [(name, value) for name, value in response.getheaders() if name.lower() not in _HOP_BY_HOP]
         length = response.getheader("Content-Length")
-        if self.command == "HEAD" or response.status in (204, 304):
-            if length is not None:
-                self.send_header("Content-Length", length)
-            self.end_headers()
-            response.read()
+        if length is not None or self.command == "HEAD" or response.status in (204, 304):
+            self.answer(response.status, response.read(), headers)
             return
-        if length is not None:
-            self.send_header("Content-Length", length)
-            self.end_headers()
-            self.wfile.write(response.read())
-            return
+        self.send_response(response.status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         # Chunk by chunk, so a stream (SSE) reaches the client as the app writes it.
