@@ -13,13 +13,14 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
 import uuid
 from typing import Any
 from urllib.parse import quote
 
 from commands.worlds import step_image, step_runtime
-from local_cloud import http
 from local_cloud.agentcore import AgentCoreLocal
 from local_cloud.agentcore.wire import SESSION_HEADER
 from local_cloud.microvms import MicroVmsLocal
@@ -36,24 +37,39 @@ STEPS = ("1_compute_without_model", "4_dynamodb_sink")
 # The endpoint may add this share of step 4's own round trip (a moto write) per warm call.
 GOAL = 0.10
 TOKEN = {"expirationInMinutes": 60, "allowedPorts": [{"port": 8080}]}
+PREFIX = "/2025-09-09/microvms"
 
 
 def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-def _run(plane: MicroVmsLocal, image_arn: str) -> tuple[str, str, dict[str, str]]:
+class _Client:
+    """One keep-alive connection to a plane or an endpoint: what a measured client holds (a new httpx client
+    per call would time its own set-up, not the plane's)."""
+
+    def __init__(self, address: str) -> None:
+        host, port = address.removeprefix("http://").rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
+
+    def call(self, method: str, path: str, doc: Any = None, headers: dict[str, str] | None = None) -> Any:
+        body = json.dumps(doc).encode() if doc is not None else b""
+        self.conn.request(method, path, body, {"Content-Type": "application/json", **(headers or {})})
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{method} {path} answered {response.status}: {data[:300]!r}")
+        return json.loads(data) if data else None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _run(control: _Client, image_arn: str) -> tuple[str, str, dict[str, str]]:
     """RunMicrovm and a token: (id, endpoint, headers)."""
-    base = f"{plane.endpoint_url}/2025-09-09/microvms"
-    _, _, run = http.call(base, {"imageIdentifier": image_arn})
-    _, _, granted = http.call(f"{base}/{run['microvmId']}/auth-token", TOKEN)
+    run = control.call("POST", PREFIX, {"imageIdentifier": image_arn})
+    granted = control.call("POST", f"{PREFIX}/{run['microvmId']}/auth-token", TOKEN)
     return run["microvmId"], run["endpoint"], dict(granted["authToken"])
-
-
-def _answered(endpoint: str, headers: dict[str, str]) -> None:
-    status, _, body = http.call(f"http://{endpoint}/invocations", PAYLOAD, headers)
-    if status != 200:
-        raise RuntimeError(f"a MicroVM answered {status}: {body}")
 
 
 def _starts(ctx: Context, section: Section) -> None:
@@ -66,20 +82,23 @@ def _starts(ctx: Context, section: Section) -> None:
         session: list[float] = []
         with MicroVmsLocal([image], start_mode=mode, stop_grace=2.0) as plane:
             plane.ready()
-            base = f"{plane.endpoint_url}/2025-09-09/microvms"
+            control = _Client(plane.endpoint_url)
             for _ in range(rounds):
                 t0 = time.perf_counter()
-                mid, endpoint, headers = _run(plane, image.arn)
-                _answered(endpoint, headers)
+                mid, endpoint, headers = _run(control, image.arn)
+                app = _Client(endpoint)
+                app.call("POST", "/invocations", PAYLOAD, headers)
                 microvm.append(time.perf_counter() - t0)
-                http.call(f"{base}/{mid}/suspend")
+                control.call("POST", f"{PREFIX}/{mid}/suspend")
                 plane.wait_state(mid, ["SUSPENDED"], timeout=30)
-                # ResumeMicrovm, then the first answer (the request would resume it too with autoResume).
+                # ResumeMicrovm, then the first answer (a request would resume it too, with autoResume).
                 t0 = time.perf_counter()
-                http.call(f"{base}/{mid}/resume")
-                _answered(endpoint, headers)
+                control.call("POST", f"{PREFIX}/{mid}/resume")
+                app.call("POST", "/invocations", PAYLOAD, headers)
                 resumed.append(time.perf_counter() - t0)
-                http.call(f"{base}/{mid}", method="DELETE")
+                app.close()
+                control.call("DELETE", f"{PREFIX}/{mid}")
+            control.close()
         with AgentCoreLocal([runtime], start_mode=mode, stop_grace=2.0) as agentcore:
             for _ in range(rounds):
                 sid = f"bench-mvm-cold-{uuid.uuid4()}"
@@ -118,8 +137,10 @@ def _warm(ctx: Context, step: str, section: Section) -> None:
     )
     with microvms as plane, agentcore_plane as agentcore:
         plane.ready()
-        mid, endpoint, headers = _run(plane, image.arn)
-        _answered(endpoint, headers)
+        control = _Client(plane.endpoint_url)
+        mid, endpoint, headers = _run(control, image.arn)
+        _Client(endpoint).call("POST", "/invocations", PAYLOAD, headers)
+        control.close()
         vm = plane.pool.find(mid)
         status, _, _ = agentcore.invoke(runtime.arn, PAYLOAD, session)
         found = agentcore.pool.find(runtime.arn, session)

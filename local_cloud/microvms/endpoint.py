@@ -77,8 +77,8 @@ class _Proxy(LoopbackHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+    def _body(self, received: dict[str, str]) -> bytes:
+        if received.get("transfer-encoding", "").lower() == "chunked":
             chunks = []
             while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
                 chunks.append(self.rfile.read(size))
@@ -86,18 +86,20 @@ class _Proxy(LoopbackHandler):
             while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                 pass  # trailers
             return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
+        length = int(received.get("content-length") or 0)
         return self.rfile.read(length) if length else b""
 
     def _proxy(self) -> None:
         endpoint, vm = self.owner, self.owner.vm
+        # One pass over the headers: email.message's get() scans them all on every call.
+        received = {name.lower(): value for name, value in self.headers.items()}
         try:
-            body = self._body()
+            body = self._body(received)
         except ValueError:
             self.close_connection = True
             self._answer(400, "the request body is malformed")
             return
-        token = self.headers.get(AUTH_HEADER)
+        token = received.get(AUTH_HEADER.lower())
         if not token:
             self._answer(
                 MISSING_TOKEN_STATUS, f"a token from CreateMicrovmAuthToken is required in {AUTH_HEADER}"
@@ -108,7 +110,7 @@ class _Proxy(LoopbackHandler):
         except TokenRefused as refused:
             self._answer(403, str(refused))
             return
-        raw_port = self.headers.get(PORT_HEADER)
+        raw_port = received.get(PORT_HEADER.lower())
         port = DEFAULT_APP_PORT
         if raw_port is not None:
             if not raw_port.strip().isdigit() or not 1 <= int(raw_port) <= 65535:
