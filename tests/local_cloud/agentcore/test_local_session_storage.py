@@ -25,6 +25,7 @@ from local_cloud.agentcore.control_plane import REFRESH_SECONDS
 from local_cloud.aws import EmbeddedAws
 from local_cloud.http import get_json
 from local_cloud.loopback import free_port
+from tests.commands.deploy.helpers import bash, readme_block, readme_commands
 from tests.helpers import agentcore_client, script
 from tests.local_cloud.helpers import running
 
@@ -176,3 +177,26 @@ def test_a_mount_path_the_service_refuses_is_one_line(path: str) -> None:
     assert line.startswith(
         "agentcore-local: --session-storage: a session storage mount path is one directory"
     )
+
+
+@pytest.mark.slow  # the AWS CLI, started four times
+def test_the_readmes_session_storage_blocks_run_as_written() -> None:
+    readme = ROOT / "local_cloud" / "README.md"
+    [serve] = readme_commands(readme_block(readme, "agentcore-local --runtime counter=on_lambda/microvm"))
+    calls = readme_block(readme, "bedrock-agentcore invoke-agent-runtime")
+    line = re.compile(r"^AgentCore data plane at (http://127\.0\.0\.1:\d+)$")
+    port = free_port()
+    args = [
+        *serve.replace(".venv/bin/", f"{ROOT}/.venv/bin/").split(),
+        "--port",
+        str(port),
+        "--stop-grace",
+        "1",
+    ]
+    with running(args, [line]):
+        answers = [
+            json.loads(out) for out in bash(calls.replace("8081", str(port)), timeout=120).splitlines()
+        ]
+
+    assert [(a["calls_in_memory"], a["calls_in_file"]) for a in answers] == [(1, 1), (2, 2), (1, 3)]
+    assert answers[0]["pid"] == answers[1]["pid"] != answers[2]["pid"]
