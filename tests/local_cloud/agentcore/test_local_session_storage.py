@@ -25,9 +25,9 @@ from local_cloud.agentcore.control_plane import REFRESH_SECONDS
 from local_cloud.aws import EmbeddedAws
 from local_cloud.http import get_json
 from local_cloud.loopback import free_port
-from tests.commands.deploy.helpers import bash, readme_block, readme_commands
+from tests.commands.deploy.helpers import bash, readme_block
 from tests.helpers import agentcore_client, script
-from tests.local_cloud.helpers import running
+from tests.local_cloud.helpers import readme_server, running
 
 COUNTER = ROOT / "on_lambda" / "microvm"
 PAYLOAD = b'{"prompt": {"a": 1, "b": 2}}'
@@ -182,18 +182,9 @@ def test_a_mount_path_the_service_refuses_is_one_line(path: str) -> None:
 @pytest.mark.slow  # the AWS CLI, started four times
 def test_the_readmes_session_storage_blocks_run_as_written() -> None:
     readme = ROOT / "local_cloud" / "README.md"
-    [serve] = readme_commands(readme_block(readme, "agentcore-local --runtime counter=on_lambda/microvm"))
     calls = readme_block(readme, "bedrock-agentcore invoke-agent-runtime")
     line = re.compile(r"^AgentCore data plane at (http://127\.0\.0\.1:\d+)$")
-    port = free_port()
-    args = [
-        *serve.replace(".venv/bin/", f"{ROOT}/.venv/bin/").split(),
-        "--port",
-        str(port),
-        "--stop-grace",
-        "1",
-    ]
-    with running(args, [line]):
+    with readme_server(readme, "agentcore-local --runtime counter=on_lambda/microvm", line) as port:
         answers = [
             json.loads(out) for out in bash(calls.replace("8081", str(port)), timeout=120).splitlines()
         ]

@@ -13,9 +13,8 @@ import sys
 import pytest
 
 from commands.steps import ROOT
-from local_cloud.loopback import free_port
-from tests.commands.deploy.helpers import bash, readme_block, readme_commands
-from tests.local_cloud.helpers import running
+from tests.commands.deploy.helpers import bash, readme_block
+from tests.local_cloud.helpers import readme_server
 
 README = ROOT / "local_cloud" / "README.md"
 PLANE_LINE = re.compile(r"^Lambda MicroVMs plane at (http://127\.0\.0\.1:\d+)$")
@@ -30,18 +29,9 @@ def _python_block(containing: str) -> str:
 
 @pytest.mark.slow  # the AWS CLI and a Python with boto3, each started a few times
 def test_the_cli_and_boto3_blocks_run_as_written() -> None:
-    [serve] = readme_commands(readme_block(README, "microvms-local --image step1"))
     cli = readme_block(README, "lambda-microvms run-microvm \\\n  --image-identifier")
     boto3_block = _python_block('boto3.client("lambda-microvms")')
-    port = free_port()
-    args = [
-        *serve.replace(".venv/bin/", f"{ROOT}/.venv/bin/").split(),
-        "--port",
-        str(port),
-        "--stop-grace",
-        "1",
-    ]
-    with running(args, [PLANE_LINE]):
+    with readme_server(README, "microvms-local --image step1", PLANE_LINE) as port:
         printed = bash(cli.replace("8082", str(port)), timeout=120).splitlines()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},

@@ -103,5 +103,5 @@ def test_the_local_plane_reads_the_image_the_template_deploys() -> None:
 
     # The code's hook port (HOOKS_PORT) is the one the template's Hooks declare.
     assert int(props["EnvironmentVariables"]["HOOKS_PORT"]) == props["Hooks"]["Port"] == image.hooks.port
-    assert dict(image.hooks.timeouts) == {"run": 5, "resume": 5, "suspend": 5, "terminate": 5}
+    assert dict(image.hooks.timeouts) == {"run": 30, "resume": 30, "suspend": 30, "terminate": 30}
     assert (image.memory_mib, image.memory_gb, image.env["HOOKS_PORT"]) == (512, 0.5, "9000")

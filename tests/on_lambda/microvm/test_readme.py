@@ -11,9 +11,8 @@ import zipfile
 import pytest
 
 from commands.steps import ROOT
-from local_cloud.loopback import free_port
 from tests.commands.deploy.helpers import bash, readme_block, readme_commands
-from tests.local_cloud.helpers import running
+from tests.local_cloud.helpers import readme_server
 
 README = ROOT / "on_lambda" / "microvm" / "README.md"
 PLANE_LINE = re.compile(r"^Lambda MicroVMs plane at (http://127\.0\.0\.1:\d+)$")
@@ -21,17 +20,8 @@ PLANE_LINE = re.compile(r"^Lambda MicroVMs plane at (http://127\.0\.0\.1:\d+)$")
 
 @pytest.mark.slow  # eight AWS CLI processes and 7 s of sleeps
 def test_the_local_block_runs_as_written() -> None:
-    [serve] = readme_commands(readme_block(README, "microvms-local --image"))
     session = readme_block(README, "AWS_ENDPOINT_URL_LAMBDA_MICROVMS=")
-    port = free_port()
-    args = [
-        *serve.replace(".venv/bin/", f"{ROOT}/.venv/bin/").split(),
-        "--port",
-        str(port),
-        "--stop-grace",
-        "1",
-    ]
-    with running(args, [PLANE_LINE]):
+    with readme_server(README, "microvms-local --image", PLANE_LINE) as port:
         output = bash(session.replace("8082", str(port)), timeout=120).splitlines()
 
     first, state, second, views = (
