@@ -35,7 +35,9 @@ def test_the_local_block_runs_as_written() -> None:
     # Auto-resumed: the same process and its memory.
     assert (second["result"], second["calls_in_memory"], second["pid"]) == (4, 2, first["pid"])
     [view] = views
-    assert (view["state"], view["state_reason"], view["pid"]) == ("TERMINATED", "USER_REQUEST", first["pid"])
+    # TerminateMicrovm answers at once; the MicroVM is TERMINATING until its /terminate hook and SIGTERM are done.
+    assert view["state"] in ("TERMINATING", "TERMINATED")
+    assert (view["state_reason"], view["pid"]) == ("USER_REQUEST", first["pid"])
     # Suspended when idle and by suspend-microvm (once more if the calls were slow to come), resumed as often.
     assert view["suspends"] == view["resumes"] >= 2 and view["cost_usd"] > 0
 
