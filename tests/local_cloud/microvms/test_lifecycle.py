@@ -3,6 +3,8 @@ on a request), both terminations, no idle policy, idempotent termination, the pl
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from datetime import datetime
 
@@ -207,3 +209,33 @@ def test_stopping_the_plane_ends_every_microvm_process_suspended_ones_included()
 
     assert all(pid_gone(pid, timeout=2) for pid in pids)
     assert [v["state_reason"] for v in plane.microvms()] == ["PLANE_STOPPED", "PLANE_STOPPED"]
+
+
+def test_a_process_that_dies_ends_its_microvm(microvms_plane: MicroVmsLocal) -> None:
+    client, answer = _run(microvms_plane)
+    mid = answer["microvmId"]
+    pid = microvms_plane.microvm(wait_state(client, mid, "RUNNING")["microvmId"])["pid"]
+
+    os.kill(pid, signal.SIGKILL)
+    terminated = wait_state(client, mid, "TERMINATED")
+
+    assert terminated["stateReason"] == "PROCESS_EXITED"
+    assert microvms_plane.microvm(mid)["exit"] == "killed by SIGKILL"
+
+
+def test_spawned_microvms_suspend_and_resume_as_forked_ones_do() -> None:
+    with MicroVmsLocal(images()[1:2], time_scale=TIME_SCALE, start_mode="spawn", stop_grace=1.0) as plane:
+        client, answer = _run(plane, "counter")
+        mid = answer["microvmId"]
+        headers = token(client, mid)
+        first = through(answer["endpoint"], headers)[1]
+        client.suspend_microvm(microvmIdentifier=mid)
+        wait_state(client, mid, "SUSPENDED")
+        stopped = process_state(first["pid"])
+        client.resume_microvm(microvmIdentifier=mid)
+        wait_state(client, mid, "RUNNING")
+        second = through(answer["endpoint"], headers)[1]
+
+    assert stopped == "T" and second["pid"] == first["pid"]
+    assert (second["calls_in_memory"], second["instance_from"], second["resumes"]) == (2, "run hook", 1)
+    assert pid_gone(first["pid"], timeout=2)
