@@ -16,6 +16,7 @@ from . import (
     footprint,
     instructions,
     local_runtime,
+    microvms,
     proxy,
     serving,
     sinks,
@@ -36,6 +37,7 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "local_runtime": local_runtime.run,
     "events": events.run,
     "durable": durable.run,
+    "microvms": microvms.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results.md"
 

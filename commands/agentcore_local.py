@@ -7,27 +7,24 @@ agentcore-local sessions [--endpoint http://127.0.0.1:8081]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
 import urllib.request
-from pathlib import Path
-from typing import Any
 
 from local_cloud.agentcore import (
     CONTAINER_ERRORS,
     AgentCoreLocal,
     RuntimeSpec,
     Settings,
-    parse_runtime_flag,
     session_lines,
 )
 from local_cloud.agentcore.models import SERVICE_MINIMUM_SECONDS
+from local_cloud.agentcore.storage import check_mount_path
 from local_cloud.processes import START_MODES
 
 from .errors import fail
-from .steps import ROOT
+from .foreground import serve_foreground
+from .steps import app_folder
 from .worlds import step_runtime
 
 DEFAULT_PORT = 8081
@@ -66,11 +63,12 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="spawn: a fresh interpreter per session (realistic cold starts); fork: from a zygote",
     )  # fmt: skip
     parser.add_argument("--container-errors", choices=CONTAINER_ERRORS, default="passthrough")
+    parser.add_argument(
+        "--session-storage", metavar="PATH",
+        help="the session storage mount path (e.g. /mnt/data) of every runtime served: each session gets a "
+        "directory of its own that outlives its process, named by SESSION_STORAGE_PATH",
+    )  # fmt: skip
     return parser
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def serve(argv: list[str]) -> int:
@@ -79,6 +77,11 @@ def serve(argv: list[str]) -> int:
     for flag, value in (("--idle-timeout", args.idle_timeout), ("--max-lifetime", args.max_lifetime)):
         if value < SERVICE_MINIMUM_SECONDS:
             print(f"warning: {flag} {value:g} s is below the service's minimum of 60 s", file=sys.stderr)
+    if args.session_storage is not None:
+        try:
+            check_mount_path(args.session_storage)
+        except ValueError as exc:
+            return fail(f"--session-storage: {exc}")
     runtimes = [_runtime(flag) for flag in args.runtime]
     plane = AgentCoreLocal(
         runtimes,
@@ -90,34 +93,24 @@ def serve(argv: list[str]) -> int:
         stop_grace=args.stop_grace,
         max_sessions=args.max_sessions,
         start_mode=args.start_mode,
+        session_storage=args.session_storage,
     )
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        plane.start()
-    except OSError as exc:
-        return fail(f"cannot serve on 127.0.0.1:{args.port} ({exc.strerror}); pick another --port")
-    # Around everything: a SIGTERM that lands while printing or serving also unwinds through stop().
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            for spec in runtimes:
-                print(f"  runtime {spec.arn} <- {spec.folder}")
-            print(f"AgentCore data plane at {plane.endpoint_url}", flush=True)
-            plane.wait()
-    finally:
-        plane.stop()
-    return 0
+    return serve_foreground(
+        plane,
+        args.port,
+        lambda: [
+            *(f"  runtime {spec.arn} <- {spec.folder}" for spec in runtimes),
+            f"AgentCore data plane at {plane.endpoint_url}",
+        ],
+    )
 
 
 def _runtime(flag: str) -> RuntimeSpec:
     try:
-        name, folder = parse_runtime_flag(flag)
+        name, path = app_folder(flag, "--runtime")
     except ValueError as exc:
         raise SystemExit(fail(str(exc))) from None
-    # A folder as given (from here), else a step folder of this checkout.
-    path = Path(folder) if Path(folder).is_dir() else ROOT / folder
-    if not (path / "agent.py").is_file():
-        raise SystemExit(fail(f"--runtime {flag}: no agent.py in {path}"))
-    return step_runtime(name, path.resolve())
+    return step_runtime(name, path)
 
 
 def sessions(argv: list[str]) -> int:

@@ -35,3 +35,15 @@ def step_dir(step: str) -> Path:
     if not (path / "agent.py").is_file():
         raise ValueError(f"no step folder with an agent.py: {step}")
     return path
+
+
+def app_folder(flag: str, option: str) -> tuple[str, Path]:
+    """Split a `NAME=STEP_FOLDER` flag (--runtime, --image): the folder as given (from here), else a folder of
+    this checkout; ValueError naming the flag if it is malformed or the folder has no agent.py."""
+    name, sep, folder = flag.partition("=")
+    if not sep or not name or not folder:
+        raise ValueError(f"{option} takes NAME=STEP_FOLDER, got {flag!r}")
+    path = Path(folder) if Path(folder).is_dir() else ROOT / folder
+    if not (path / "agent.py").is_file():
+        raise ValueError(f"{option} {flag}: no agent.py in {path}")
+    return name, path.resolve()

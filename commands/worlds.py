@@ -24,6 +24,7 @@ from local_cloud.aws import EmbeddedAws
 from local_cloud.durable import DurableRun, run_execution
 from local_cloud.events import Deployment, EventsWorld
 from local_cloud.functions import Handler, load_module
+from local_cloud.microvms import ImageSpec, folder_image
 from shared.apigw.settings import CALLER_IDENTITY, JOBS_TABLE_NAME, SESSION_ID_SECRET
 from shared.aws import reset_clients
 from shared.jobs.settings import JOB_LEASE_SECONDS, RUNTIME_MAX_LIFETIME_SECONDS
@@ -56,6 +57,7 @@ __all__ = [
     "step5_front",
     "step5_routes",
     "step6_world",
+    "step_image",
     "step_runtime",
 ]
 
@@ -125,6 +127,15 @@ def step_runtime(
     if folder.resolve().is_relative_to(ROOT):
         refresh_if_stale(folder)
     return folder_runtime(name, folder, env, pythonpath=(str(ROOT),), **options)  # type: ignore[arg-type]
+
+
+def step_image(name: str, step: str | Path, env: dict[str, str] | None = None) -> ImageSpec:
+    """A step folder served by the local MicroVMs plane as image `name` (with the folder's image definition,
+    if it has one), `shared` from this checkout, as step_runtime does."""
+    folder = step if isinstance(step, Path) else ROOT / step
+    if folder.resolve().is_relative_to(ROOT):
+        refresh_if_stale(folder)
+    return folder_image(name, folder, env, pythonpath=(str(ROOT),))
 
 
 def job_env(max_lifetime: float, lease_seconds: int | None = None) -> dict[str, str]:
@@ -317,6 +328,8 @@ def step6_world(
         )
         preparing.result()
         yield Step6World(aws, resources, plane, events, deployment)
+
+
 def durable_job_handler() -> Handler:
     """The durable job's handler, imported as Lambda imports handler.handler, `shared` from this checkout."""
     refresh_if_stale(DURABLE_JOB)

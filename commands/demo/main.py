@@ -24,6 +24,7 @@ from ..worlds import STEP4_RUNTIME_NAME, Resources, create_sinks, step_runtime
 from .durable import run_durable_demo
 from .events import run_events_demo
 from .rows import Row, print_rows
+from .sessions import run_sessions_demo
 from .step0 import run_step0_demo
 from .step5 import run_step5_demo
 
@@ -190,6 +191,7 @@ def main() -> int:
             rows += run_durable_demo(aws, res, plane)
             stopped = end_open_sessions(plane)
             sessions = session_lines(plane.sessions())
+    rows += run_sessions_demo()
     print()
     for line in step0 or []:
         print(line)

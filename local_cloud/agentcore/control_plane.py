@@ -13,7 +13,8 @@ For each runtime moto holds, the code is the artifact that was deployed:
   `bedrock-agentcore-codebuild-sources-<account>-<region>`), then a `--runtime NAME=FOLDER` of the same
   name.
 Each session also gets the embedded AWS's endpoint and test credentials (standing in for the execution
-role) under the runtime's environmentVariables; its lifecycleConfiguration applies.
+role) under the runtime's environmentVariables; its lifecycleConfiguration applies, and its
+filesystemConfigurations' sessionStorage (kept by EmbeddedAws's patch: moto 5.2.5 drops the field).
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .runtimes import Lifecycle, RuntimeSpec
+from .storage import check_mount_path
 from .wire import ServiceError, runtime_arn, runtime_client_error
 
-__all__ = ["ControlPlane", "dependency_files", "entry_module", "extract_project"]
+__all__ = ["ControlPlane", "dependency_files", "entry_module", "extract_project", "session_storage_mount"]
 
 # How long a resolved runtime is trusted before its version is read again (a redeploy is seen after it).
 REFRESH_SECONDS = 2.0
@@ -73,6 +75,15 @@ def extract_project(data: bytes, into: Path, drop_dependencies: bool) -> Path:
 
 def _account(runtime: Mapping[str, Any]) -> str:
     return str(runtime["agentRuntimeArn"]).split(":")[4]
+
+
+def session_storage_mount(runtime: Mapping[str, Any]) -> str | None:
+    """The mount path of a runtime's session storage (filesystemConfigurations), if it has one."""
+    for configuration in runtime.get("filesystemConfigurations") or []:
+        storage = configuration.get("sessionStorage")
+        if storage:
+            return check_mount_path(str(storage["mountPath"]))
+    return None
 
 
 def entry_module(entry_point: list[str]) -> str:
@@ -189,6 +200,8 @@ class ControlPlane:
             qualifiers=frozenset({"DEFAULT", *(e["name"] for e in endpoints.get("runtimeEndpoints", []))}),
             aliases=(runtime_arn(runtime["agentRuntimeId"], self.region, _account(runtime)),),
             source=source,
+            session_storage=session_storage_mount(runtime),
+            version=str(runtime["agentRuntimeVersion"]),
         )
         self._built[key] = spec
         return spec

@@ -30,14 +30,18 @@ import signal
 import tempfile
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..processes import Exit, Launcher, Measured, SessionProcess, live
+from shared.core.settings import SESSION_STORAGE_PATH
+
+from ..processes import Exit, Launcher, Measured, SessionProcess
 from .runtimes import SESSION_ENV, RuntimeSpec
+from .storage import SessionStorage, check_mount_path
 from .usage import usage_view
 from .wire import ServiceError, quota_exceeded, runtime_client_error
 
@@ -118,6 +122,12 @@ class Settings:
     start_mode: str = "spawn"
     # How often each session's /ping is read (None: every 2 s, or a quarter of a shorter idle timeout).
     ping_interval: float | None = None
+    # A session storage mount path for every runtime served (agentcore-local --session-storage).
+    session_storage: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.session_storage is not None:
+            check_mount_path(self.session_storage)
 
     def ping_every(self, idle_timeout: float) -> float:
         """Seconds between two pings of a session."""
@@ -160,9 +170,11 @@ class Session:
     exit: Exit | None = None
     start_error: ServiceError | None = None
     ready: threading.Event = field(default_factory=threading.Event)
-    peak_seen: float = 0.0
     # Idle keep-alive connections to the process (http.client.HTTPConnection), reused by invocations.
     connections: list[Any] = field(default_factory=list)
+    # Its microVM's own disk (TMPDIR), gone with it; its session storage directory, kept.
+    scratch: Path | None = None
+    storage: Path | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -178,16 +190,7 @@ class Session:
 
     def measured(self) -> Measured:
         """What its process used: the wait4 rusage once ended, /proc while it runs."""
-        if self.exit is not None:
-            if self.process is not None and self.process.maxrss_includes_parent and self.peak_seen:
-                return Measured(self.exit.measured.cpu_seconds, self.peak_seen)
-            return self.exit.measured
-        if self.process is not None:
-            now = live(self.process.pid, self.peak_seen)
-            if now is not None:
-                self.peak_seen = now.peak_rss_mb
-                return now
-        return Measured(0.0, self.peak_seen)
+        return self.process.measured() if self.process is not None else Measured(0.0, 0.0)
 
     def view(self) -> dict[str, Any]:
         """The session as JSON: who, when, why it ended, what it used and cost."""
@@ -212,6 +215,7 @@ class Session:
             "idle_timeout": self.idle_timeout,
             "max_lifetime": self.max_lifetime,
             "log": str(self.process.log_path) if self.process else None,
+            "session_storage": str(self.storage) if self.storage else None,
             "usage": usage_view(end - self.started_at, self.measured(), inherited),
         }
 
@@ -229,6 +233,7 @@ class SessionPool:
         # Set once the data plane serves: the endpoint its sessions reach it at.
         self.data_plane_url: str | None = None
         self.log_dir = Path(tempfile.mkdtemp(prefix="agentcore-local-"))
+        self.storage = SessionStorage(self.log_dir / "session-storage")
         self.launcher = Launcher(settings.start_mode, self.log_dir, settings.startup_timeout)
         self._live: dict[tuple[str, str], Session] = {}
         self._all: list[Session] = []
@@ -292,8 +297,16 @@ class SessionPool:
         t0 = time.monotonic()
         log = self.log_dir / f"{spec.name}-{len(self._all)}-{session.session_id[:40]}.log"
         env = session_env(self.base_env, spec, service_env(spec, self.data_plane_url))
+        # The session's microVM has a disk of its own: its temporary files go to a directory of its own.
+        session.scratch = self.log_dir / f"disk-{len(self._all)}-{uuid.uuid4().hex[:8]}"
+        session.scratch.mkdir()
+        own = {"TMPDIR": str(session.scratch)}
+        mount = spec.session_storage or self.settings.session_storage
+        if mount is not None:
+            session.storage = self.storage.directory(spec.arn, spec.version, session.session_id)
+            own[SESSION_STORAGE_PATH] = str(session.storage)
         try:
-            session.process = self.launcher.start(spec.program(), env, log)
+            session.process = self.launcher.start(spec.program(), env, log, own)
             self._wait_healthy(session, t0 + self.settings.startup_timeout)
         except (RuntimeError, TimeoutError, OSError) as exc:
             session.start_error = runtime_client_error(f"the runtime's container failed to start: {exc}")
@@ -311,13 +324,7 @@ class SessionPool:
         process = session.process
         assert process is not None
         while True:
-            ended = process.poll()
-            if ended is not None:
-                try:
-                    tail = process.log_path.read_text(errors="replace")[-2000:]
-                except OSError:
-                    tail = "(no log)"
-                raise RuntimeError(f"it exited at start-up ({ended.describe()}):\n{tail}")
+            process.exited_at_start()
             try:
                 answer = ping_process(process.port, timeout=1)
             except (OSError, ValueError, http.client.HTTPException):
@@ -386,6 +393,8 @@ class SessionPool:
             process.signal(signal.SIGKILL)
             ended = process.wait(10)
         session.exit = ended
+        if session.scratch is not None:
+            shutil.rmtree(session.scratch, ignore_errors=True)
 
     def kill(self, session: Session, sig: int = signal.SIGKILL) -> None:
         """Signal a session's process from outside (a fault): the reaper then sees it crash."""

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..loopback import LoopbackHandler
 from . import developer_api, wire
 from .models import STOPPED, Invocation, Plane, Session
 from .wire import ServiceError
@@ -41,15 +42,8 @@ def handler_for(plane: Plane) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     owner: Plane
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as separate writes: without TCP_NODELAY, Nagle's algorithm and the
-    # client's delayed ACK add ~40 ms to every answer.
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return  # keep test and demo output readable
 
     # -- routing ---------------------------------------------------------------------------------
 
@@ -228,22 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- answers -----------------------------------------------------------------------------------
 
     def _json(self, status: int, doc: Any, headers: Mapping[str, str] | None = None) -> None:
-        body = json.dumps(doc).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.answer(status, json.dumps(doc).encode(), {"Content-Type": "application/json", **(headers or {})})
 
     def _error(self, err: ServiceError, request_id: str | None = None) -> None:
-        body = err.body()
-        self.send_response(err.status)
-        for name, value in err.headers(request_id).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+        self.answer(err.status, err.body(), err.headers(request_id))

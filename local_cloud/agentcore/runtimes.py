@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..processes import Program
+from .storage import check_mount_path
 from .wire import runtime_arn
 
 __all__ = ["SESSION_ENV", "Lifecycle", "RuntimeSpec", "folder_runtime", "parse_runtime_flag"]
@@ -44,8 +45,10 @@ class RuntimeSpec:
     # Other ARNs that name the same runtime (moto reports `agent/<uuid>:<version>` ARNs).
     aliases: tuple[str, ...] = ()
     source: str = ""
-    # The directory a session storage mount (filesystemConfigurations) gives each session, if any.
+    # The mount path of its session storage (filesystemConfigurations[].sessionStorage.mountPath), if any.
     session_storage: str | None = None
+    # Its version (agentRuntimeVersion): a new one starts every session's storage afresh.
+    version: str = "1"
 
     def arns(self) -> tuple[str, ...]:
         """Every ARN this runtime answers to."""
@@ -63,11 +66,15 @@ def folder_runtime(
     module: str = "agent",
     lifecycle: Lifecycle | None = None,
     pythonpath: Sequence[str] = (),
+    session_storage: str | None = None,
 ) -> RuntimeSpec:
-    """A runtime serving <folder>/<module>.py as its image does (its `__main__` serves `app`)."""
+    """A runtime serving <folder>/<module>.py as its image does (its `__main__` serves `app`), with a
+    session storage mount path if given."""
     path = Path(folder).resolve()
     if not (path / f"{module}.py").is_file():
         raise ValueError(f"no {module}.py in {path}")
+    if session_storage is not None:
+        check_mount_path(session_storage)
     return RuntimeSpec(
         name=name,
         arn=runtime_arn(name),
@@ -77,6 +84,7 @@ def folder_runtime(
         lifecycle=lifecycle or Lifecycle(),
         pythonpath=tuple(pythonpath),
         source=str(path),
+        session_storage=session_storage,
     )
 
 

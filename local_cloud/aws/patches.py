@@ -21,6 +21,7 @@ def fill_moto_gaps() -> None:
     - A runtime's ARN is `...:runtime/<runtime id>` for all its versions; moto makes `...:agent/<uuid>:<n>`
       and changes it on every update, so an ARN saved by `agentcore deploy` stops naming the runtime.
     - moto has no CodeBuild UpdateProject, which the toolkit calls on every deploy after the first one.
+    - moto drops a runtime's filesystemConfigurations (session storage), which the local data plane reads.
     """
     from moto.bedrockagentcorecontrol.models import AgentRuntime
     from moto.bedrockagentcorecontrol.models import BedrockAgentCoreControlBackend as Control
@@ -73,11 +74,49 @@ def fill_moto_gaps() -> None:
         return ActionResult({"project": project.project_metadata})
 
     AgentRuntime.__init__ = init_runtime  # type: ignore[method-assign]
+    _keep_filesystem_configurations()
     AgentRuntime.update = update_runtime_model  # type: ignore[method-assign]
     Control.create_agent_runtime = create_agent_runtime  # type: ignore[method-assign]
     Control.update_agent_runtime = update_agent_runtime  # type: ignore[method-assign]
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
     Control._default_endpoint_patched = True  # type: ignore[attr-defined]
+
+
+def _keep_filesystem_configurations() -> None:
+    """Keep a runtime's `filesystemConfigurations` (session storage, its mounts) through Create and
+    UpdateAgentRuntime and answer it in GetAgentRuntime, as the service does; moto 5.2.5 drops it."""
+    from moto.bedrockagentcorecontrol.responses import BedrockAgentCoreControlResponse as Responses
+
+    create, update, get = (
+        Responses.create_agent_runtime,
+        Responses.update_agent_runtime,
+        Responses.get_agent_runtime,
+    )
+
+    def remember(self: Any, answer: Any) -> Any:
+        runtime = self.backend.agent_runtimes.get(answer.result["agentRuntimeId"])
+        if runtime is not None:
+            runtime.filesystem_configurations = self._get_params().get("filesystemConfigurations")
+        return answer
+
+    def create_agent_runtime(self: Any) -> Any:
+        return remember(self, create(self))
+
+    def update_agent_runtime(self: Any) -> Any:
+        return remember(self, update(self))
+
+    def get_agent_runtime(self: Any) -> Any:
+        answer = get(self)
+        result: dict[str, Any] = answer.result  # type: ignore[assignment]
+        runtime = self.backend.agent_runtimes.get(result["agentRuntimeId"])
+        configurations = getattr(runtime, "filesystem_configurations", None)
+        if configurations:
+            result["filesystemConfigurations"] = configurations
+        return answer
+
+    Responses.create_agent_runtime = create_agent_runtime  # type: ignore[method-assign]
+    Responses.update_agent_runtime = update_agent_runtime  # type: ignore[method-assign]
+    Responses.get_agent_runtime = get_agent_runtime  # type: ignore[method-assign]
 
 
 _DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")

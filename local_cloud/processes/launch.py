@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..loopback import free_port
-from .usage import Measured, from_rusage
+from .usage import Measured, from_rusage, live
 
 __all__ = ["START_MODES", "Exit", "Launcher", "Program", "SessionProcess"]
 
@@ -70,6 +70,35 @@ class SessionProcess:
     # Linux folds the RSS a child had before exec (a copy of its parent's) into ru_maxrss: an exec'd
     # child's peak then comes from VmHWM samples of its own image instead.
     maxrss_includes_parent: bool = False
+    # The largest VmHWM (or RSS) sample seen while it ran.
+    peak_seen: float = 0.0
+
+    def measured(self) -> Measured:
+        """What it used: wait4's rusage once it has ended (with its last sample as the peak where the rusage
+        counts the parent's), /proc while it runs (each reading also a sample of the peak)."""
+        ended = self.poll()
+        if ended is not None:
+            if self.maxrss_includes_parent and self.peak_seen:
+                return Measured(ended.measured.cpu_seconds, self.peak_seen)
+            return ended.measured
+        now = live(self.pid, self.peak_seen)
+        if now is not None:
+            self.peak_seen = now.peak_rss_mb
+            return now
+        return Measured(0.0, self.peak_seen)
+
+    def log_tail(self, chars: int = 2000) -> str:
+        """The end of its log (a failed start's traceback)."""
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+    def exited_at_start(self) -> None:
+        """RuntimeError with its exit and log tail, if it has ended (a start that failed)."""
+        ended = self.poll()
+        if ended is not None:
+            raise RuntimeError(f"it exited at start-up ({ended.describe()}):\n{self.log_tail()}")
 
     def poll(self) -> Exit | None:
         """The exit, once the process has ended (never blocks)."""
@@ -108,13 +137,15 @@ class SpawnedProcess(SessionProcess):
 
     maxrss_includes_parent = True
 
-    def __init__(self, program: Program, env: Mapping[str, str], log_path: Path) -> None:
+    def __init__(
+        self, program: Program, env: Mapping[str, str], log_path: Path, own: Mapping[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.log_path = log_path
         with log_path.open("ab") as log:
             self._popen = subprocess.Popen(
                 [sys.executable, str(program.script)],
-                env=program_env(program, env, self.port),
+                env={**program_env(program, env, self.port), **(own or {})},
                 cwd=program.folder,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -244,15 +275,15 @@ class Zygote:
         for child in orphans:
             child.ended(Exit(-1, Measured(0.0, 0.0), time.time()))
 
-    def fork(self, log_path: Path, timeout: float) -> ForkedProcess:
-        """Fork a child for one session."""
+    def fork(self, log_path: Path, timeout: float, own: Mapping[str, str] | None = None) -> ForkedProcess:
+        """Fork a child for one session (`own`: variables of that child alone)."""
         event, slot = threading.Event(), dict[str, Any]()
         with self._lock:
             self._next_id += 1
             request = self._next_id
             self._pending[request] = (event, slot)
             try:
-                line = json.dumps({"op": "fork", "id": request, "log": str(log_path)})
+                line = json.dumps({"op": "fork", "id": request, "log": str(log_path), "env": dict(own or {})})
                 self._stdin.write(line.encode() + b"\n")
                 self._stdin.flush()
             except (BrokenPipeError, ValueError) as exc:
@@ -294,10 +325,13 @@ class Launcher:
         self._zygotes: dict[str, Zygote] = {}
         self._lock = threading.Lock()
 
-    def start(self, program: Program, env: Mapping[str, str], log_path: Path) -> SessionProcess:
-        """Start one process of the program (not yet waited for)."""
-        if self.mode == "spawn":
-            return SpawnedProcess(program, env, log_path)
+    def prepare(self, program: Program, env: Mapping[str, str]) -> None:
+        """In fork mode, import the program's zygote now rather than at its first start (an image built
+        ahead of its first run); nothing in spawn mode."""
+        if self.mode == "fork":
+            self._zygote(program, env)
+
+    def _zygote(self, program: Program, env: Mapping[str, str]) -> Zygote:
         with self._lock:
             zygote = self._zygotes.get(program.key)
             if zygote is not None and not zygote.alive:
@@ -305,18 +339,16 @@ class Launcher:
                 zygote = None
             if zygote is None:
                 zygote = self._zygotes[program.key] = Zygote(program, env, self.log_dir, self.timeout)
-        return zygote.fork(log_path, self.timeout)
+            return zygote
 
-    def prepare(self, program: Program, env: Mapping[str, str]) -> None:
-        """Import the program in its zygote now (fork mode), as a snapshot exists before its first restore."""
+    def start(
+        self, program: Program, env: Mapping[str, str], log_path: Path, own: Mapping[str, str] | None = None
+    ) -> SessionProcess:
+        """Start one process of the program (not yet waited for); `own` are the variables of this process
+        alone (in fork mode `env` is the zygote's, read once per program)."""
         if self.mode == "spawn":
-            return
-        with self._lock:
-            zygote = self._zygotes.get(program.key)
-            if zygote is not None and not zygote.alive:
-                zygote.stop()
-            if zygote is None or not zygote.alive:
-                self._zygotes[program.key] = Zygote(program, env, self.log_dir, self.timeout)
+            return SpawnedProcess(program, env, log_path, own)
+        return self._zygote(program, env).fork(log_path, self.timeout, own)
 
     def forget(self, key: str) -> None:
         """Drop a program's zygote (its code or settings changed)."""

@@ -4,8 +4,8 @@ Started as `python -m local_cloud.processes.zygote SCRIPT`, it imports SCRIPT's 
 second a fresh interpreter spends on imports: the state a snapshot would hold), says `{"type": "ready",
 ...}` on stdout, then reads one JSON request a line on stdin. For `{"op": "fork", "id": N, "log": PATH}`
 it picks a free loopback port, forks, answers `{"type": "forked", "id": N, "pid", "port"}`, and the child
-runs SCRIPT as `__main__` with PORT set (as the image's `python agent.py` does: the step serves itself,
-its imports already done), its output in PATH. Each child it
+runs SCRIPT as `__main__` with PORT set and the request's own `"env"` (as the image's `python agent.py`
+does: the step serves itself, its imports already done), its output in PATH. Each child it
 reaps is reported as `{"type": "exited", "pid", "status", "utime", "stime", "maxrss"}` (wait4's
 rusage). The children share nothing but the pages they inherited (copy on write): one process per
 session still, as one microVM per session. Stdin at EOF (the data plane gone) ends every child.
@@ -23,6 +23,7 @@ import select
 import signal
 import socket
 import sys
+import tempfile
 import threading
 from typing import Any
 
@@ -45,7 +46,7 @@ def _die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _serve_child(script: str, port: int, log: str) -> None:
+def _serve_child(script: str, port: int, log: str, env: dict[str, str]) -> None:
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -57,7 +58,10 @@ def _serve_child(script: str, port: int, log: str) -> None:
     _die_with_parent()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
+    os.environ.update(env)
     os.environ["PORT"] = str(port)
+    # tempfile caches the directory it found at import; this child's TMPDIR (its own disk) is read anew.
+    tempfile.tempdir = None
     runpy.run_path(script, run_name="__main__")
 
 
@@ -69,7 +73,7 @@ def _fork(script: str, request: dict[str, Any]) -> None:
     if pid == 0:
         code = 0
         try:
-            _serve_child(script, port, request["log"])
+            _serve_child(script, port, request["log"], dict(request.get("env") or {}))
         except BaseException:
             code = 1
             import traceback
@@ -137,6 +141,8 @@ def main(argv: list[str]) -> int:
     for pid in list(_children):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
+            # A suspended (SIGSTOPped) child would keep its SIGTERM pending for ever.
+            os.kill(pid, signal.SIGCONT)
     return 0
 
 

@@ -12,9 +12,11 @@ from .errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_MAX_LIFETIME_SECONDS",
+    "HOOKS_PORT",
     "LOG_LEVEL",
     "MAX_DELAY_SECONDS",
     "MAX_LIFETIME_LIMIT_SECONDS",
+    "SESSION_STORAGE_PATH",
     "int_setting",
     "log_level",
     "require",
@@ -26,6 +28,13 @@ MAX_DELAY_SECONDS = 28_800
 # The service's default maxLifetime; the Instances compute type allows up to 14 days.
 DEFAULT_MAX_LIFETIME_SECONDS = 28_800
 MAX_LIFETIME_LIMIT_SECONDS = 1_209_600
+# Where a session keeps files that outlive its process: on AgentCore the runtime's environment sets it to
+# its session storage mount path (filesystemConfigurations[].sessionStorage.mountPath); a local data plane
+# sets it to the session's own directory.
+SESSION_STORAGE_PATH = "SESSION_STORAGE_PATH"
+# The port a Lambda MicroVM image's lifecycle hooks listen on (its Hooks.Port, set in the image's
+# environment); a local MicroVMs plane sets it to a loopback port of its own, as PORT stands for 8080.
+HOOKS_PORT = "HOOKS_PORT"
 
 
 def require(name: str, environ: Mapping[str, str] | None = None) -> str:

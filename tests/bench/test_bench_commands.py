@@ -52,6 +52,13 @@ def readme_command(readme: str, section: str) -> list[str]:
             marks=pytest.mark.slow,  # about 10 s a round: durable runs and three new step 4 sessions
             id="durable",
         ),
+        pytest.param(
+            "local_cloud/README.md",
+            "microvms",
+            r"^\s+4_dynamodb_sink: warm call, direct p50 / added p50 \(ms\) / added / direct\s+\d+\.\d+ / \+",
+            marks=pytest.mark.slow,  # about 40 s: two planes per start mode and 100 requests per path
+            id="microvms",
+        ),
     ],
 )
 def test_the_readme_bench_command_runs_its_section(readme: str, section: str, printed: str) -> None:
