@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from cost_model import agentcore_session_cost, durable_cost, load_prices, profile_workload
+from cost_model.measured import DurableExecution
 from cost_model.model import lambda_monthly
 from local_cloud.agentcore import AgentCoreLocal
 from local_cloud.aws import EmbeddedAws, dynamodb_item
 from local_cloud.durable import DurableRun
 
 from ..worlds import STEP4_RUNTIME_ARN, Resources, run_durable_job, step4_runtime
-from .rows import Row
+from .rows import Row, Usage
 
 __all__ = ["DURABLE_PAYLOAD", "JOBS_A_MONTH", "durable_job_cost", "run_durable_demo"]
 
@@ -68,8 +69,19 @@ def durable_job_cost(run: DurableRun, jobs: int = JOBS_A_MONTH) -> DurableCost:
     return DurableCost(durable, data, lambda_monthly(invocations, "arm64"))
 
 
-def _durable_row(aws: EmbeddedAws, resources: Resources) -> tuple[Row, DurableCost]:
+def _durable_row(aws: EmbeddedAws, resources: Resources, usage: Usage | None) -> tuple[Row, DurableCost]:
     run = run_durable_job(aws, resources, DURABLE_PAYLOAD, name=f"demo-{uuid.uuid4().hex[:12]}")
+    if usage is not None:
+        billed_ms = sum(run.invocations) * 1000 / max(1, len(run.invocations))
+        usage.durable.append(
+            DurableExecution(
+                run.checkpointed_operations,
+                len(run.invocations),
+                billed_ms,
+                FUNCTION_MEMORY_MB,
+                run.data_bytes,
+            )
+        )
     answer = run.result if isinstance(run.result, dict) else {}
     item = dynamodb_item(aws, resources.table_name, answer["item_id"]) if answer.get("item_id") else {}
     cost = durable_job_cost(run)
@@ -134,7 +146,7 @@ def _agentcore_row(aws: EmbeddedAws, resources: Resources, plane: AgentCoreLocal
 
 
 def run_durable_demo(
-    aws: EmbeddedAws, resources: Resources, plane: AgentCoreLocal | None = None
+    aws: EmbeddedAws, resources: Resources, plane: AgentCoreLocal | None = None, usage: Usage | None = None
 ) -> list[Row]:
     """The durable job and step 4's async job on the same payload, side by side (own data plane if none)."""
     with ExitStack() as stack:
@@ -144,7 +156,7 @@ def run_durable_demo(
         print(
             f"  durable job: on_lambda/durable_job/handler.py with the durable SDK's runner; prices {_read()}"
         )
-        durable, cost = _durable_row(aws, resources)
+        durable, cost = _durable_row(aws, resources, usage)
         return [durable, _agentcore_row(aws, resources, plane, max(cost.total, 1e-9))]
 
 

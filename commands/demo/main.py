@@ -17,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cost_model.measured import AgentCoreSession, render
 from local_cloud.agentcore import AgentCoreLocal, session_lines
 from local_cloud.aws import EmbeddedAws, dynamodb_item
 
 from ..worlds import STEP4_RUNTIME_NAME, Resources, create_sinks, step_runtime
 from .durable import run_durable_demo
 from .events import run_events_demo
-from .rows import Row, print_rows
+from .rows import Row, Usage, print_rows
 from .sessions import run_sessions_demo
 from .step0 import run_step0_demo
 from .step5 import run_step5_demo
@@ -174,6 +175,7 @@ def main() -> int:
     """Run the demo and return the exit code."""
     started = time.monotonic()
     step0 = run_step0_demo()
+    usage = Usage()
     with EmbeddedAws() as aws:
         res = create_sinks(aws)
         print(f"embedded AWS (moto) at {aws.endpoint_url}, region {aws.region}")
@@ -188,10 +190,15 @@ def main() -> int:
             rows = [row for server in servers for row in CHECKS[server.step](server, aws, res)]
             rows += run_step5_demo(aws, res, plane)
             rows += run_events_demo(aws, res)
-            rows += run_durable_demo(aws, res, plane)
+            rows += run_durable_demo(aws, res, plane, usage)
             stopped = end_open_sessions(plane)
-            sessions = session_lines(plane.sessions())
-    rows += run_sessions_demo()
+            views = plane.sessions()
+            sessions = session_lines(views)
+    usage.agentcore += [
+        AgentCoreSession(v["usage"]["session_seconds"], v["usage"]["cpu_seconds"], v["usage"]["peak_rss_mb"])
+        for v in views
+    ]
+    rows += run_sessions_demo(usage)
     print()
     for line in step0 or []:
         print(line)
@@ -204,6 +211,8 @@ def main() -> int:
             f"  ({stopped} sessions the checks left open were ended with StopRuntimeSession at the end, as a "
             "caller should: left alone, each would idle, billed, until its idle timeout)"
         )
+    print("\nwhat the demo's own runs would cost at list prices (the cost model's table, measured usage):")
+    print(render(usage.agentcore, usage.microvms, usage.durable))
     failed = [row for row in rows if not row.ok]
     failed_step0 = [line for line in step0 or [] if line.startswith("[FAIL]")]
     passed = len(rows) - len(failed) + len([line for line in step0 or [] if line.startswith("[PASS]")])

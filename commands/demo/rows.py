@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from cost_model.measured import AgentCoreSession, DurableExecution, MicroVmUsage
 
 
 @dataclass
@@ -24,3 +26,12 @@ def print_rows(rows: list[Row]) -> None:
         print(f"       request : {row.request}")
         print(f"       response: {row.response}")
         print(f"       landed  : {row.landed}")
+
+
+@dataclass
+class Usage:
+    """What the demo's runs used, measured, for one table priced at list prices at the end."""
+
+    agentcore: list[AgentCoreSession] = field(default_factory=list)
+    microvms: list[MicroVmUsage] = field(default_factory=list)
+    durable: list[DurableExecution] = field(default_factory=list)

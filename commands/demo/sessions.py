@@ -16,13 +16,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from cost_model.measured import AgentCoreSession, MicroVmUsage
 from local_cloud import http
 from local_cloud.agentcore import AgentCoreLocal
 from local_cloud.microvms import MicroVmsLocal
 
 from ..steps import ROOT
 from ..worlds import step_image, step_runtime
-from .rows import Row
+from .rows import Row, Usage
 
 __all__ = ["run_sessions_demo"]
 
@@ -51,7 +52,7 @@ def _row(home: str, before: str, call: Callable[[], tuple[int, Any]], pid: int |
     return Row(home, before, f"{status} in {took:.3f} s", landed, ok), answer
 
 
-def _agentcore_rows() -> list[Row]:
+def _agentcore_rows(measured: Usage) -> list[Row]:
     home = "sessions: AgentCore session"
     spec = step_runtime("session_counter", COUNTER, session_storage=MOUNT)
     session = f"demo-counter-{uuid.uuid4()}"
@@ -71,6 +72,9 @@ def _agentcore_rows() -> list[Row]:
         plane.stop_session(spec.arn, session)
         plane.wait_ended(spec.arn, session, timeout=WAIT)
         usage = [v["usage"] for v in plane.sessions() if v["session_id"] == session]
+    measured.agentcore += [
+        AgentCoreSession(u["session_seconds"], u["cpu_seconds"], u["peak_rss_mb"]) for u in usage
+    ]
     seconds, cpu = sum(u["session_seconds"] for u in usage), sum(u["cpu_seconds"] for u in usage)
     peak = max(u["peak_rss_mb"] for u in usage)
     v1, v2 = (sum(u["cost_usd"][version] for u in usage) for version in ("v1", "v2"))
@@ -82,7 +86,7 @@ def _agentcore_rows() -> list[Row]:
     return [first, second, third, usage_row]
 
 
-def _microvm_rows() -> list[Row]:
+def _microvm_rows(measured: Usage) -> list[Row]:
     home = "sessions: Lambda MicroVM"
     image = step_image("counter", COUNTER)
     with MicroVmsLocal([image], time_scale=SCALE, stop_grace=2.0) as plane:
@@ -113,11 +117,21 @@ def _microvm_rows() -> list[Row]:
         f"({view['memory_gb']:g} GB baseline while running; {view['suspends']} snapshots written, "
         f"{1 + view['resumes']} read)"
     )
+    measured.microvms.append(
+        MicroVmUsage(
+            view["running_seconds"],
+            view["suspended_seconds"],
+            view["memory_gb"],
+            view["suspends"],
+            1 + view["resumes"],
+        )
+    )
     kept = "one process, stopped while suspended (memory and disk kept)"
     usage_row = Row(home, "usage", kept, landed, view["suspends"] == view["resumes"] == 2)
     return [first, second, third, usage_row]
 
 
-def run_sessions_demo() -> list[Row]:
+def run_sessions_demo(usage: Usage | None = None) -> list[Row]:
     """The session counter on both homes, call by call: what each kept, how long, what it cost."""
-    return _agentcore_rows() + _microvm_rows()
+    measured = usage if usage is not None else Usage()
+    return _agentcore_rows(measured) + _microvm_rows(measured)
