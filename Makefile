@@ -14,11 +14,12 @@ PIP := -m pip install --disable-pip-version-check --retries 10 --timeout 60
 TYPE ?= container
 ROLES_STACK ?= agentcore-lambda-roles
 
-.PHONY: help demo test lint format stage run deploy bench cost images clean sam wheelhouse
+.PHONY: help demo test test-all lint format stage run deploy bench cost images clean sam wheelhouse
 
 help:
 	@echo "make demo                 local end-to-end run of the steps on the local cloud (no AWS account)"
-	@echo "make test                 lint, type-check and the whole test suite (no AWS account needed)"
+	@echo "make test                 lint, type-check and the test suite (no AWS account needed)"
+	@echo "make test-all             the same with the heavy variants (the demo's own run, every deploy path)"
 	@echo "make run STEP=<folder>    serve one step on http://127.0.0.1:$(PORT) (like agentcore dev), its AWS resources local"
 	@echo "make stage STEP=<folder>  copy the shared/ modules a step imports into its folder, for agentcore configure/deploy"
 	@echo "make deploy STEP=<folder> stage, agentcore configure (roles stack outputs) and agentcore deploy;"
@@ -65,7 +66,11 @@ demo: $(STAMP)
 	@$(BIN)/python -m commands.demo
 
 # Two workers or more (pytest-xdist): tests that share a fixed port keep to one worker (xdist_group).
+# `heavy` tests repeat what others cover (the demo itself, the other deploy path): make test-all runs them.
 test: $(STAMP) $(SAM_STAMP) $(WHEELHOUSE_STAMP) lint
+	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not heavy"
+
+test-all: $(STAMP) $(SAM_STAMP) $(WHEELHOUSE_STAMP) lint
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(STAMP)

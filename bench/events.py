@@ -24,6 +24,8 @@ from .report import Section, Spread, Target
 
 TITLE = "9. Step 6 locally: event to result (one-second polls), and queue throughput (100 messages)"
 MESSAGES = 100
+# A short run (`--duration` under a second, as the README's check runs it) sends fewer: the same path.
+SHORT_RUN_MESSAGES, SHORT_RUN_FLOOR_JOBS = 20, 5
 # The floor's jobs per round: enough for a rate, few enough to keep the section short.
 FLOOR_JOBS = 20
 # The chain waits at least one poll; it may add up to one more, and a second of its own.
@@ -102,15 +104,15 @@ def _latency(ctx: Context, world: Step6World, section: Section) -> None:
     )
 
 
-def _throughput(world: Step6World) -> tuple[float, int]:
-    """100 messages sent at once: seconds until the last was done (deleted by the poller once its record
+def _throughput(world: Step6World, messages: int) -> tuple[float, int]:
+    """`messages` sent at once: seconds until the last was done (deleted by the poller once its record
     landed), and how many records landed for them."""
     sqs, ddb = world.aws.client("sqs"), world.aws.client("dynamodb")
     [poller] = world.deployment.pollers
     already = {m for batch in poller.batches for m in batch.deleted}
     t0 = time.perf_counter()
     ids: list[str] = []
-    for start in range(0, MESSAGES, 10):
+    for start in range(0, messages, 10):
         sent = sqs.send_message_batch(
             QueueUrl=world.queue_url,
             Entries=[
@@ -141,22 +143,24 @@ def run(ctx: Context) -> Section:
     section = Section(
         TITLE, columns=["measure", "median (min-max)", "worst", "floor: straight to the runtime"]
     )
+    short = ctx.duration < 1
+    messages, floor_jobs = (SHORT_RUN_MESSAGES, SHORT_RUN_FLOOR_JOBS) if short else (MESSAGES, FLOOR_JOBS)
     with step6_world(TIMINGS) as world:
         _latency(ctx, world, section)
         rounds = max(1, ctx.rounds // 3)
         rates: list[float] = []
         floors: list[float] = []
         for _ in range(rounds):
-            took, landed = _throughput(world)
-            if landed != MESSAGES:
-                raise RuntimeError(f"{landed} records for {MESSAGES} messages")
-            rates.append(MESSAGES / took)
+            took, landed = _throughput(world, messages)
+            if landed != messages:
+                raise RuntimeError(f"{landed} records for {messages} messages")
+            rates.append(messages / took)
             t0 = time.perf_counter()
-            for n in range(FLOOR_JOBS):
+            for n in range(floor_jobs):
                 _direct_job(world, n)
-            floors.append(FLOOR_JOBS / (time.perf_counter() - t0))
+            floors.append(floor_jobs / (time.perf_counter() - t0))
     section.rows.append(
-        [f"queue: records/s ({MESSAGES} messages)", Spread.of(rates).fmt(1), f"{min(rates):.1f}",
+        [f"queue: records/s ({messages} messages)", Spread.of(rates).fmt(1), f"{min(rates):.1f}",
          Spread.of(floors).fmt(1)]
     )  # fmt: skip
     share = Spread.of([r / f for r, f in zip(rates, floors, strict=True)])
@@ -170,10 +174,10 @@ def run(ctx: Context) -> Section:
     )
     section.notes.append(
         f"{ctx.rounds} events, one at a time (after one not measured: the functions' cold starts); "
-        f"{rounds} round(s) of {MESSAGES} messages sent in batches of 10, every record exactly once "
+        f"{rounds} round(s) of {messages} messages sent in batches of 10, every record exactly once "
         "(counted in the table). One poller and one consumer environment, batches of up to 10 with a 1 s "
         "window; each message's job is a step 4 session of its own (fork start mode), and the consumer "
-        f"waits for it by reading the job's record. The floor submits {FLOOR_JOBS} such jobs one after "
+        f"waits for it by reading the job's record. The floor submits {floor_jobs} such jobs one after "
         "another and reads their records every 50 ms."
     )
     return section

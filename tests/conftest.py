@@ -15,6 +15,13 @@ from shared import aws
 from tests.helpers import LAMBDA_VARIABLES
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a slow test first, each module's order kept: the longest runs start while the other
+    worker still has short tests to take, instead of one of them ending the run alone."""
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_modules)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_aws_environment(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch

@@ -98,7 +98,7 @@ def fake_credentials(monkeypatch: Any, region: str = "us-east-1") -> None:
 
 # The default profile runs in `make test`; RELIABILITY_PROFILE=heavy multiplies the volumes.
 HEAVY = os.environ.get("RELIABILITY_PROFILE", "").strip().lower() == "heavy"
-FUZZ_EXAMPLES = 5_000 if HEAVY else 1_000
+FUZZ_EXAMPLES = 5_000 if HEAVY else 500
 
 # JSON number literals, including the edges: huge and tiny exponents, long digit strings, -0.
 NUMBER_TEXT = st.one_of(

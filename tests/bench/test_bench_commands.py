@@ -33,8 +33,8 @@ def readme_command(readme: str, section: str) -> list[str]:
         pytest.param(
             "6_event_sources/README.md",
             "events",
-            r"^\s+queue: records/s \(100 messages\)\s+\d+\.\d \(",
-            # about 90 s: the world, 100 messages and 20 jobs straight to the runtime, whatever the rounds
+            r"^\s+queue: records/s \(20 messages\)\s+\d+\.\d \(",
+            # about 30 s: the world, 20 messages and 5 jobs straight to the runtime (a short run's volumes)
             marks=pytest.mark.slow,
             id="events",
         ),

@@ -22,7 +22,7 @@ from shared.core.jsonnum import loads_exact
 from tests.helpers import HEAVY
 
 # The default profile runs in `make test`; RELIABILITY_PROFILE=heavy multiplies the volumes.
-LOAD_COUNT = 10_000 if HEAVY else 2_000
+LOAD_COUNT = 10_000 if HEAVY else 1_000
 LOAD_CONCURRENCY = 16
 
 

@@ -30,7 +30,7 @@ from tests.steps.helpers import (
     wait_jobs,
 )
 
-FAULT_LOAD = 1_500
+FAULT_LOAD = 800
 SINK_ERROR_CODES = {"SinkWriteFailed", "SinkThrottled"}
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]

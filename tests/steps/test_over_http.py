@@ -67,6 +67,7 @@ def test_bad_input_over_http(step, servers) -> None:
     assert body["error"]["code"] == "InvalidInput" and body["error"]["field"] == "prompt.a"
 
 
+@pytest.mark.heavy  # `make demo` is this very run, and CI runs it after make test (.ci/run)
 def test_make_demo_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert demo.main() == 0
     out = capsys.readouterr().out

@@ -53,16 +53,26 @@ TARGETS = ["embedded", pytest.param("aws", marks=pytest.mark.aws)]
 # Lifecycle settings passed through make deploy (ARGS=...) in two of the cases; the rest keep the defaults.
 LIFECYCLE_ARGS = {
     ("1_compute_without_model", "container"): ("--idle-timeout", "60", "--max-lifetime", "900"),
-    ("3_s3_sink", "direct_code_deploy"): ("--idle-timeout", "120"),
+    ("4_dynamodb_sink", "direct_code_deploy"): ("--idle-timeout", "120"),
 }
+# Direct code deploy of steps 1-3 repeats what steps 0 and 4 cover on that path (the same packaging, the
+# smallest and the largest requirements and shared/ slices) and what their container cases cover of them.
+REPEATED = {("1_compute_without_model", "direct_code_deploy"), ("2_sqs_sink", "direct_code_deploy"),
+            ("3_s3_sink", "direct_code_deploy")}  # fmt: skip
+CASES = [
+    pytest.param(
+        step, kind, id=f"{step}-{kind}", marks=[pytest.mark.heavy] if (step, kind) in REPEATED else []
+    )
+    for step in sorted(STEPS)
+    for kind in TYPES
+]
 RESULTS = ROOT / "bench" / "aws_deploy_latency.json"
 # Steps whose README has an "Invoke and verify" block with `aws` commands, and the result its payload gives.
 VERIFY_BLOCKS = {"2_sqs_sink": 8, "3_s3_sink": 3, "4_dynamodb_sink": 9}
 
 
 @pytest.mark.parametrize("target", TARGETS, indirect=True)
-@pytest.mark.parametrize("deployment_type", TYPES)
-@pytest.mark.parametrize("step", sorted(STEPS))
+@pytest.mark.parametrize(("step", "deployment_type"), CASES)
 def test_deploy_invoke_destroy(
     step: str, deployment_type: str, target: Target, scratch: Path, tmp_path: Path
 ) -> None:
@@ -155,10 +165,12 @@ def test_deploy_invoke_destroy(
                 assert runtime["agentRuntimeArn"] in status, status
 
             bad = run(agentcore("invoke", json.dumps(BAD[step])), folder, env, 300)
-            # The toolkit keeps only botocore's error code: the step's 400 envelope never reaches its output.
+            # The toolkit shows botocore's code and the body's top-level message, which every step's error
+            # carries ("<code>: <message>") beside its envelope.
             assert (
                 bad.returncode == 1
-                and "An error occurred (400) when calling the InvokeAgentRuntime" in bad.stdout
+                and "An error occurred (400) when calling the InvokeAgentRuntime operation: InvalidInput: "
+                in " ".join(bad.stdout.split())
             ), bad.stdout[-3000:]
             record_latency(target, step, deployment_type, runtime, data_plane, payload, tmp_path)
     finally:
