@@ -93,7 +93,7 @@ def test_a_short_lifecycle_is_accepted_with_a_warning() -> None:
     assert "warning: --max-lifetime 5 s is below the service's minimum of 60 s" in lines[-1]
 
 
-def test_demo_step5_serve_runs_on_the_local_data_plane() -> None:
+def test_serve_local_step5_runs_on_the_local_data_plane() -> None:
     port = free_port()
     until = [
         re.compile(r"^embedded AWS \(moto\) at (http://\S+); table (\S+)$"),
@@ -107,7 +107,7 @@ def test_demo_step5_serve_runs_on_the_local_data_plane() -> None:
         status, body = post(f"http://127.0.0.1:{port}/prod/calculate", {"prompt": {"a": 5, "b": 5}})
         table = sessions_table(found[1][1])
 
-        # The curl lines --serve prints, as printed; <job_id> from the Location header of the POST.
+        # The curl lines serve-local prints, as printed; <job_id> from the Location header of the POST.
         printed = "\n".join(lines).replace("\\\n", " ")
         curls = [line.split("   #")[0].strip() for line in printed.splitlines() if line.startswith("curl")]
         calculate, submit, read, cancel = curls
@@ -140,7 +140,7 @@ def test_demo_step5_serve_runs_on_the_local_data_plane() -> None:
     assert (cancelled_long["status"], cancelled_long["delay_seconds"]) == ("CANCELLED", 600)
 
 
-def test_demo_step5_serve_takes_api_keys_and_the_job_lease() -> None:
+def test_serve_local_step5_takes_api_keys_and_the_job_lease() -> None:
     port, keys = free_port(), ["demo-key-a-0123456789abcdef", "demo-key-b-0123456789abcdef"]
     args = [
         script("serve-local"),

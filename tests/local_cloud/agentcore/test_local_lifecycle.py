@@ -88,14 +88,20 @@ def test_max_lifetime_ends_a_busy_session(moto_server: EmbeddedAws) -> None:
     )
     session = f"maxlife-{uuid.uuid4()}"
     with AgentCoreLocal(
-        [spec], start_mode="fork", max_lifetime=2.0, stop_grace=1.0, ping_interval=0.2
+        # 4 s: room for the start and the invocation on a loaded 2-core machine, so the job is running
+        # when the lifetime runs out (with 2 s, a slow start could reach it before the job began).
+        [spec],
+        start_mode="fork",
+        max_lifetime=4.0,
+        stop_grace=1.0,
+        ping_interval=0.2,
     ) as plane:
         _invoke(plane, spec.arn, session, {**PAYLOAD, "mode": "async", "delay_seconds": 30})
 
-        ended = plane.wait_ended(spec.arn, session, timeout=15)
+        ended = plane.wait_ended(spec.arn, session, timeout=20)
 
     assert (ended["ended_reason"], ended["ping"]) == ("max_lifetime", "HealthyBusy")
     # As the service does, a maxLifetime under the idle timeout is the idle timeout too.
-    assert (ended["idle_timeout"], ended["max_lifetime"]) == (2.0, 2.0)
-    assert 2.0 <= ended["ended_at"] - ended["started_at"] < 10
+    assert (ended["idle_timeout"], ended["max_lifetime"]) == (4.0, 4.0)
+    assert 4.0 <= ended["ended_at"] - ended["started_at"] < 12
     assert ended["exit"] in ("killed by SIGTERM", "killed by SIGKILL", "exit code 0")

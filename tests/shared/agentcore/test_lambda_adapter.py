@@ -171,7 +171,9 @@ def test_app_error_keeps_its_status_and_envelope():
     response = post(serve(handler), {"order_id": "x"}, request_id=rid)
     assert response.status_code == 404
     assert response.json() == {
-        "error": {"code": "NotFound", "message": "no such order", "field": "order_id", "request_id": rid}
+        "error": {"code": "NotFound", "message": "no such order", "field": "order_id", "request_id": rid},
+        # What botocore and the toolkit show of an error body: its top-level message.
+        "message": "NotFound: no such order",
     }
 
 
