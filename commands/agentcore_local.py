@@ -23,18 +23,11 @@ from local_cloud.agentcore.storage import check_mount_path
 from local_cloud.processes import START_MODES
 
 from .errors import fail
-from .foreground import serve_foreground
+from .foreground import positive_number, serve_foreground
 from .steps import app_folder
 from .worlds import step_runtime
 
 DEFAULT_PORT = 8081
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -52,10 +45,14 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--aws-endpoint", metavar="URL", help="embedded AWS (moto) to read deployed runtimes from"
     )
-    parser.add_argument("--idle-timeout", type=_seconds, default=defaults.idle_timeout, metavar="S")
-    parser.add_argument("--max-lifetime", type=_seconds, default=defaults.max_lifetime, metavar="S")
+    parser.add_argument("--idle-timeout", type=positive_number, default=defaults.idle_timeout, metavar="S")
+    parser.add_argument("--max-lifetime", type=positive_number, default=defaults.max_lifetime, metavar="S")
     parser.add_argument(
-        "--stop-grace", type=_seconds, default=defaults.stop_grace, metavar="S", help="SIGTERM to SIGKILL"
+        "--stop-grace",
+        type=positive_number,
+        default=defaults.stop_grace,
+        metavar="S",
+        help="SIGTERM, then SIGKILL",
     )
     parser.add_argument("--max-sessions", type=int, default=defaults.max_sessions, help="live-session quota")
     parser.add_argument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import signal
 from collections.abc import Callable
@@ -11,7 +12,15 @@ from local_cloud.loopback import LoopbackHttpServer
 
 from .errors import fail
 
-__all__ = ["serve_foreground"]
+__all__ = ["positive_number", "serve_foreground"]
+
+
+def positive_number(text: str) -> float:
+    """An argparse type for a plane's timings and scales: a number above zero."""
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -15,18 +15,11 @@ from local_cloud.microvms import ImageSpec, MicroVmsLocal, Settings
 from local_cloud.processes import START_MODES
 
 from .errors import fail
-from .foreground import serve_foreground
+from .foreground import positive_number, serve_foreground
 from .steps import app_folder
 from .worlds import step_image
 
 DEFAULT_PORT = 8082
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,12 +35,12 @@ def _parser() -> argparse.ArgumentParser:
         "(with STEP_FOLDER/template.yaml's MicroVM image definition, if any)",
     )  # fmt: skip
     parser.add_argument(
-        "--time-scale", type=_positive, default=defaults.time_scale, metavar="N",
+        "--time-scale", type=positive_number, default=defaults.time_scale, metavar="N",
         help="divide every idle policy duration, maximum duration and hook timeout by N "
         "(maxIdleDurationSeconds=60 with --time-scale 60: about 1 s)",
     )  # fmt: skip
     parser.add_argument(
-        "--token-time-scale", type=_positive, default=defaults.token_time_scale, metavar="N",
+        "--token-time-scale", type=positive_number, default=defaults.token_time_scale, metavar="N",
         help="divide token lifetimes (expirationInMinutes) by N",
     )  # fmt: skip
     parser.add_argument(
@@ -56,7 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         "restores; spawn: a fresh interpreter each",
     )  # fmt: skip
     parser.add_argument(
-        "--stop-grace", type=_positive, default=defaults.stop_grace, metavar="S", help="SIGTERM to SIGKILL"
+        "--stop-grace",
+        type=positive_number,
+        default=defaults.stop_grace,
+        metavar="S",
+        help="SIGTERM, then SIGKILL",
     )
     return parser
 
