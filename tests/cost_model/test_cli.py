@@ -330,9 +330,8 @@ def test_readme_quotes_the_rates_of_the_price_table():
     assert prices["agentcore"]["source"] in text and prices["lambda"]["source"] in text
 
 
-def test_the_lambda_reports_readme_block_prices_a_log_group_read_with_the_aws_cli(moto_server, tmp_path):
-    # The sample's log lines as a function's log group in the embedded AWS; the README's block reads them back
-    # with `aws logs filter-log-events` (into a file in tmp_path, not the checkout) and prices them twice.
+def _log_group_of_the_sample(moto_server) -> str:
+    """The sample's REPORT lines as a function's log group in the embedded AWS."""
     group = f"/aws/lambda/orders-{uuid.uuid4().hex[:8]}"
     logs = moto_server.client("logs")
     logs.create_log_group(logGroupName=group)
@@ -344,17 +343,26 @@ def test_the_lambda_reports_readme_block_prices_a_log_group_read_with_the_aws_cl
         logStreamName="2026/11/30/[$LATEST]0123",
         logEvents=[{"timestamp": now - 1000 + n, "message": line + "\n"} for n, line in enumerate(lines)],
     )
+    return group
+
+
+def _aws_cli_env(moto_server) -> dict[str, str]:
+    """The env for a README block's .venv/bin/aws (CLI v1), pointed at the embedded AWS, no user config."""
+    return base_env(
+        {**moto_server.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    )
+
+
+def test_the_lambda_reports_readme_block_prices_a_log_group_read_with_the_aws_cli(moto_server, tmp_path):
+    # The README's block reads the log group back with `aws logs filter-log-events` (into a file in
+    # tmp_path, not the checkout) and prices it twice.
+    group = _log_group_of_the_sample(moto_server)
     block = readme_block(ROOT / "examples" / "lambda_reports" / "README.md", "make cost")
     reports, plot = tmp_path / "reports.json", tmp_path / "cost.png"
     assert not re.search(r"(^|\s)(python|aws|cost-model) ", block), "every command through .venv/bin/"
     script = block.replace("/aws/lambda/my-function", group).replace("reports.json", str(reports))
     script = script.replace("make cost ", f"make --no-print-directory cost COST_PLOT={plot} ")
-    # The block's .venv/bin/aws (CLI v1), pointed at the embedded AWS by AWS_ENDPOINT_URL.
-    env = base_env(
-        {**moto_server.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-    )
-
-    printed = bash(script, env=env)
+    printed = bash(script, env=_aws_cli_env(moto_server))
 
     events = json.loads(reports.read_text())["events"]
     assert len(events) == 24 and all(e["message"].startswith("REPORT RequestId:") for e in events)
@@ -447,3 +455,23 @@ def test_a_reports_file_that_cannot_be_read_is_one_line_and_a_failure(tmp_path, 
     assert done.returncode != 0 and done.stdout == ""
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_readme_opening_prices_your_own_function_in_the_commands_it_shows(moto_server, tmp_path):
+    # The one-screen answer's block after `make demo` (which the demo's own test runs): a day of REPORT
+    # lines read with the AWS CLI, then priced on every home.
+    block = readme_block(ROOT / "README.md", "logs filter-log-events")
+    lines = block.replace("\\\n", " ").splitlines()
+    assert lines[0].strip() == "make demo", block
+    script = "\n".join(lines[1:])
+    assert not re.search(r"(^|\s)(python|aws|cost-model) ", script), "every command through .venv/bin/"
+    reports = tmp_path / "reports.json"
+    script = script.replace("/aws/lambda/my-function", _log_group_of_the_sample(moto_server))
+    script = script.replace("reports.json", str(reports))
+
+    printed = bash(script, env=_aws_cli_env(moto_server))
+
+    assert len(json.loads(reports.read_text())["events"]) == 24
+    assert "24 REPORT records (2 cold starts)" in printed
+    for home in ("Lambda", "AgentCore V1", "AgentCore V2", "MicroVM", "durable"):
+        assert home in printed, home
