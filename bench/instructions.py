@@ -40,6 +40,12 @@ def serve_in_process(path: str, count: int) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     app = module.app
+    # Logging as `python agent.py` leaves it (serve() configures it; importing a step configures nothing),
+    # so both apps log at the served level and only the code in the request path differs.
+    from shared.agentcore.endpoint import configure_logging
+    from shared.agentcore.serving import SERVED_LOG_LEVEL
+
+    configure_logging(default=SERVED_LOG_LEVEL)
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
         "scheme": "http", "path": "/invocations", "raw_path": b"/invocations", "query_string": b"",
@@ -71,8 +77,7 @@ def _instructions(path: Path, count: int) -> int:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
              sys.executable, "-m", "bench.instructions", str(path), str(count)],
-            # LOG_LEVEL from the start, as a runtime's environment sets it: importing bench imports shared,
-            # whose logging is configured at import, before serve_in_process could set it.
+            # LOG_LEVEL from the start, as a runtime's environment would set it.
             cwd=ROOT, capture_output=True, text=True, check=False, env={**os.environ, "LOG_LEVEL": "WARNING"},
         )  # fmt: skip
     if done.returncode != 0:
